@@ -1,0 +1,216 @@
+"""The ``bayes-perflaw`` command line.
+
+Every user error (bad table, bad unit, bad posterior file) is one line on stderr and exit code 2;
+no traceback, and no output file is left behind (outputs are written atomically at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import BayesPerflawError, DataError
+from .units import parse_size
+
+EXIT_USER_ERROR = 2
+
+
+# --- recipes from the command line ----------------------------------------------------------
+
+
+def _size_flag(value: str | None, kind: str, flag: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_size(value, kind, bare_in_unit=False)
+    except DataError as err:
+        raise DataError(err.detail, source="command line", column=flag) from None
+
+
+def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
+    """One recipe row (strings, as read from a CSV) from flags or --hf-config; None if neither."""
+    from .hf_config import load_config, recipe_from_config
+
+    tokens = _size_flag(args.tokens, "tokens", "--tokens")
+    params = _size_flag(args.params, "params", "--params")
+    active = _size_flag(args.active_params, "params", "--active-params")
+    if args.hf_config:
+        rec = recipe_from_config(load_config(args.hf_config), source=str(args.hf_config))
+        rec["params_estimated"] = params is None
+        name = Path(args.hf_config).parent.name or "config"
+    elif args.layers is not None or args.hidden is not None:
+        rec = {
+            "num_hidden_layers": args.layers,
+            "hidden_size": args.hidden,
+            "intermediate_size": args.ffn,
+            "moe_intermediate_size": args.moe_ffn,
+            "shared_intermediate_size": args.shared_ffn,
+            "num_experts": args.experts,
+            "num_experts_per_tok": args.experts_per_tok,
+            "ffn_gated": not args.plain_ffn,
+        }
+        name = "recipe"
+    else:
+        return None
+    rec["model"] = args.model or name
+    rec["tokens_T"] = tokens
+    if params is not None:
+        rec["params_B"] = params
+    if active is not None:
+        rec["active_params_B"] = active
+    row = {k: ("" if v is None else str(v)) for k, v in rec.items()}
+    return pd.DataFrame([row])
+
+
+def _add_recipe_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("one recipe (instead of --input)")
+    g.add_argument("--hf-config", type=Path, help="a Hugging Face config.json (dense or MoE)")
+    g.add_argument("--model", help="name for the recipe row")
+    g.add_argument("--layers", type=int, help="transformer layers N")
+    g.add_argument("--hidden", type=int, help="hidden size h")
+    g.add_argument("--ffn", type=int, help="dense FFN size d (intermediate_size)")
+    g.add_argument("--tokens", help="training tokens with a unit: 15T, 15e12, 300B")
+    g.add_argument("--params", help="total parameters with a unit: 8B, 70.6B, 405e9, 135M")
+    g.add_argument("--plain-ffn", action="store_true", help="non-gated FFN (2 matrices, d ~ 4h)")
+    g.add_argument("--experts", type=int, help="MoE: routed experts")
+    g.add_argument("--experts-per-tok", type=int, help="MoE: routed experts per token")
+    g.add_argument("--moe-ffn", type=int, help="MoE: width of one routed expert")
+    g.add_argument("--shared-ffn", type=int, help="MoE: total width of shared experts")
+    g.add_argument("--active-params", help="MoE: activated parameters with a unit")
+
+
+def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tuple[pd.DataFrame, str]:
+    """Validated recipes from --input or from the recipe flags, and a name for messages."""
+    from .schema import validate
+    from .tables import read_table
+
+    row = recipe_from_args(args)
+    if args.input is not None and row is not None:
+        raise DataError("give either --input or a single recipe (flags / --hf-config), not both")
+    if args.input is not None:
+        source = str(args.input)
+        raw = read_table(args.input)
+    elif row is not None:
+        source = str(args.hf_config) if args.hf_config else "command line"
+        raw = row
+    else:
+        raise DataError("nothing to predict: give --input FILE.csv, --hf-config FILE or --layers/--hidden/... flags")
+    return validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu), source
+
+
+def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
+    """Write ``df`` to ``output`` atomically, or print the chosen columns as a table."""
+    from .tables import write_csv
+
+    if output is not None:
+        write_csv(df, output)
+        print(f"wrote {len(df)} rows to {output}")
+        return
+    show = [c for c in columns if c in df.columns]
+    with pd.option_context("display.max_rows", 500, "display.width", 200):
+        print(df[show].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+# --- sub-commands -----------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .schema import law_gaps, validate
+    from .tables import read_table
+
+    df = validate(read_table(args.path), source=str(args.path), require_law_inputs=False)
+    gaps = law_gaps(df)
+    print(f"{args.path}: {len(df)} rows valid; {int((gaps == '').sum())} have every input of the law")
+    for model, gap in zip(df["model"], gaps, strict=True):
+        if gap:
+            print(f"  {model}: lacks {gap}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Predictions next to reported scores for a reference table, with the error."""
+    from .predict import predict_paper
+    from .schema import law_gaps, validate
+    from .tables import read_table
+
+    source = str(args.data)
+    df = validate(read_table(args.data), source=source, require_law_inputs=False)
+    gaps = law_gaps(df)
+    usable = (gaps == "") & df["mmlu"].notna()
+    for model, gap in zip(df["model"][~usable], gaps[~usable], strict=True):
+        print(f"skipped {model}: lacks {gap or 'mmlu'}")
+    out = predict_paper(df[usable].reset_index(drop=True), gamma=args.gamma)
+    out["error"] = out["mmlu_mean"] - out["mmlu"]
+    cols = ["model", "release", "mmlu", "mmlu_mean", "error"]
+    emit(out, args.output, cols)
+    err = out["error"].to_numpy()
+    print(
+        f"published law (gamma={args.gamma:g}) on {len(out)} models: MAE {np.mean(np.abs(err)):.2f}, "
+        f"bias {np.mean(err):+.2f} points (prediction - reported)"
+    )
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .predict import predict_paper
+
+    if not np.isfinite(args.gamma) or args.gamma <= 0:
+        raise DataError(f"must be a positive number, got {args.gamma}", source="command line", column="--gamma")
+    df, _ = load_recipes(args)
+    out = predict_paper(df, gamma=args.gamma)
+    emit(out, args.output, ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"])
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .paths import reference_table
+
+    parser = argparse.ArgumentParser(
+        prog="bayes-perflaw",
+        description="Predict LLM benchmark scores from architecture and training budget, with uncertainty.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a recipe/reference table and list rows with gaps")
+    p.add_argument("path", type=Path, nargs="?", default=reference_table())
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("evaluate", help="predictions next to reported scores for a reference table")
+    p.add_argument("--data", type=Path, default=reference_table())
+    p.add_argument("--law", choices=["paper"], default="paper", help="which law (default paper)")
+    p.add_argument("--gamma", type=float, default=1.0, help="precision loss (default 1)")
+    p.add_argument("--output", type=Path, help="CSV to write (default: print)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="predict MMLU for recipes (CSV, flags or HF config)")
+    p.add_argument("--input", type=Path, help="CSV of recipes (see data/README.md for columns)")
+    p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
+    p.add_argument("--law", choices=["paper"], default="paper", help="which law (default paper)")
+    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for the paper law (default 1)")
+    _add_recipe_flags(p)
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BayesPerflawError as err:
+        print(f"bayes-perflaw {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The laws, written once as pure functions.
+
+Every function works on NumPy arrays and on PyTensor tensors: pass the array module as ``xp``
+(``numpy`` or ``pytensor.tensor``) where a function needs more than arithmetic operators. Inputs
+broadcast, so a (recipes x 1) design against (1 x draws) coefficients gives (recipes x draws).
+
+Units: N layers, h hidden size, d FFN size (counts); T tokens in **trillions**; S parameters in
+**billions**; scores in percent (0-100); FLOPs as counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+CHANCE_MMLU = 25.0  # four-choice chance, percent
+CEILING_KNEE = 90.0  # above this the published tool squashes with tanh
+
+
+class LawInputs(NamedTuple):
+    """Design of the Performance Law in log space (natural logs), one entry per recipe.
+
+    For a dense model the ``dln_*`` terms are zero. For a mixture of experts the equivalent dense
+    size is ``A * (S/A)**beta`` (package extension, SCIENCE.md 1.2): ``ln S_eff = ln_params_active
+    + beta * dln_params`` and likewise for the FFN width.
+    """
+
+    ln_layers: Any
+    ln_hidden: Any
+    ln_ffn_active: Any
+    dln_ffn: Any
+    ln_tokens: Any
+    ln_params_active: Any
+    dln_params: Any
+
+
+def instability_q(layers, hidden, ffn):
+    """q = ((10/d + 20/h) * N)**2, so that the discount is u = exp(-gamma**2 * q)."""
+    return ((10.0 / ffn + 20.0 / hidden) * layers) ** 2
+
+
+def instability_discount(layers, hidden, ffn, gamma, xp: Any = np):
+    """u = exp(-((10/d + 20/h) * gamma * N)**2), in (0, 1]; gamma = precision loss (1 = default)."""
+    return xp.exp(-(gamma**2) * instability_q(layers, hidden, ffn))
+
+
+def effective_tokens(tokens_T, params_B, xp: Any = np):
+    """T' = min(T, S) with T in trillions and S in billions (at most ~1000 tokens per parameter)."""
+    return xp.minimum(tokens_T, params_B)
+
+
+def moe_equivalent(active, total, beta):
+    """Equivalent dense size of a MoE: A * (S/A)**beta (beta = 0.5 is the geometric mean)."""
+    return active * (total / active) ** beta
+
+
+def perflaw_raw_from_logs(ln_n, ln_h, ln_d, ln_t_eff, q, w1, w2, w3, w4, b, gamma):
+    """Unbounded Performance Law via ln(u*x) = ln x - gamma**2 q: operators only (any array type)."""
+    wsum = w1 + w2 + w3 + w4
+    return w1 * ln_n + w2 * ln_h + w3 * ln_d + w4 * ln_t_eff - wsum * gamma**2 * q + b
+
+
+def perflaw_raw(x: LawInputs, w1, w2, w3, w4, b, gamma, beta=0.5, xp: Any = np):
+    """Unbounded Performance Law score (percent) for a design ``x`` (see :class:`LawInputs`)."""
+    ln_d = x.ln_ffn_active + beta * x.dln_ffn
+    ln_s = x.ln_params_active + beta * x.dln_params
+    q = instability_q(xp.exp(x.ln_layers), xp.exp(x.ln_hidden), xp.exp(ln_d))
+    ln_t_eff = xp.minimum(x.ln_tokens, ln_s)
+    return perflaw_raw_from_logs(x.ln_layers, x.ln_hidden, ln_d, ln_t_eff, q, w1, w2, w3, w4, b, gamma)
+
+
+def soft_ceiling(raw, xp: Any = np):
+    """Identity up to 90, then 90 + 10*tanh(0.1*raw - 9): continuous, slope 1 at 90, below 100."""
+    return xp.where(raw > CEILING_KNEE, CEILING_KNEE + 10.0 * xp.tanh(0.1 * raw - 9.0), raw)
+
+
+def bound_score(raw, xp: Any = np):
+    """The published bounding: chance floor 25, soft ceiling above 90."""
+    return xp.maximum(CHANCE_MMLU, soft_ceiling(raw, xp))
+
+
+def perflaw_paper_form(layers, hidden, ffn, tokens_T, params_B, w, b, gamma=1.0):
+    """The law exactly as written in the paper (u multiplies every input), NumPy only.
+
+    Kept as an independent second implementation: tests check it against the log form above.
+    """
+    u = instability_discount(layers, hidden, ffn, gamma)
+    t_eff = effective_tokens(tokens_T, params_B)
+    raw = w[0] * np.log(u * layers) + w[1] * np.log(u * hidden) + w[2] * np.log(u * ffn) + w[3] * np.log(u * t_eff) + b
+    return u, raw, bound_score(raw)
+
+
+# --- FLP (Chen et al. 2024) -------------------------------------------------------------------
+
+
+def flp_loss(flops, c_n, alpha_n):
+    """Stage 1: L(C) = (C / C_N)**alpha_N (alpha_N < 0), FLOPs as counts."""
+    return (flops / c_n) ** alpha_n
+
+
+def flp_log_loss(ln_flops, ln_c_n, alpha_n):
+    """Stage 1 in log space: ln L = alpha_N * (ln C - ln C_N)."""
+    return alpha_n * (ln_flops - ln_c_n)
+
+
+def flp_score_linear(loss, w0, w1):
+    """Stage 2, the paper's link: P(L) = w0 + w1 * L."""
+    return w0 + w1 * loss
+
+
+def training_flops(params, tokens):
+    """C = 6 * N * D (parameters and tokens as counts)."""
+    return 6.0 * params * tokens

@@ -1,0 +1,248 @@
+"""Column names, units and bounds of the recipe tables, and :func:`validate`.
+
+One schema serves every table the package reads (reference table, recipes to predict, claims to
+screen). Column names follow Hugging Face ``config.json`` where one exists. Rows are numbered from
+1, the header not counted (row 1 is the first data line, line 2 of the file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .units import parse_size
+
+MISSING = {"", "nan", "na", "n/a", "null", "none"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``kind`` is int, float, tokens, params, score, bool, month or str."""
+
+    name: str
+    kind: str
+    unit: str
+    doc: str
+    lo: float | None = None  # exclusive lower bound for sizes, inclusive for scores
+    hi: float | None = None  # inclusive upper bound
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: dict[str, Column] = {
+    c.name: c
+    for c in [
+        Column("model", "str", "", "unique model name"),
+        Column(
+            "num_hidden_layers", "int", "count", "transformer blocks N", 0, 10_000, ("layers", "n_layer", "num_layers")
+        ),
+        Column("hidden_size", "int", "count", "model width h", 0, 1_000_000, ("hidden", "d_model", "n_embd")),
+        Column(
+            "intermediate_size",
+            "int",
+            "count",
+            "dense FFN width d (per branch)",
+            0,
+            10_000_000,
+            ("ffn", "d_ff", "ffn_size"),
+        ),
+        Column("moe_intermediate_size", "int", "count", "width of one routed expert", 0, 10_000_000),
+        Column("shared_intermediate_size", "int", "count", "total width of always-on shared experts", 0, 10_000_000),
+        Column(
+            "num_experts",
+            "int",
+            "count",
+            "routed experts per MoE layer",
+            0,
+            100_000,
+            ("num_local_experts", "n_routed_experts"),
+        ),
+        Column(
+            "num_experts_per_tok", "int", "count", "routed experts used per token", 0, 100_000, ("experts_per_token",)
+        ),
+        Column("ffn_gated", "bool", "", "True for SwiGLU/GeGLU FFNs (3 matrices), False for plain (2)"),
+        Column(
+            "tokens_T",
+            "tokens",
+            "trillions of tokens",
+            "pre-training tokens T",
+            0,
+            10_000,
+            ("tokens", "train_tokens_T"),
+        ),
+        Column(
+            "params_B",
+            "params",
+            "billions of parameters",
+            "total parameters S",
+            0,
+            100_000,
+            ("params", "total_params_B"),
+        ),
+        Column(
+            "active_params_B",
+            "params",
+            "billions of parameters",
+            "activated parameters A (MoE)",
+            0,
+            100_000,
+            ("activated_params_B",),
+        ),
+        Column("mmlu", "score", "percent", "reported MMLU, 5-shot, base model", 0, 100, ("mmlu_5shot",)),
+        Column("organization", "str", "", "developer"),
+        Column("release", "month", "YYYY-MM", "first public release"),
+        Column("mmlu_source_kind", "str", "", "'developer' or 'third-party'"),
+    ]
+}
+RECIPE_CORE = ("model", "num_hidden_layers", "hidden_size")
+LAW_FIELDS = ("num_hidden_layers", "hidden_size", "tokens_T", "params_B")
+MOE_FIELDS = ("moe_intermediate_size", "num_experts", "num_experts_per_tok", "active_params_B")
+_MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """True where a raw cell is empty or a missing-value word (``nan``, ``NA``, ``null`` ...)."""
+    return values.isna() | values.astype(str).str.strip().str.lower().isin(MISSING)
+
+
+def _raise(message: str, source: str | None, df: pd.DataFrame, idx: int, column: str) -> None:
+    model = df["model"].iloc[idx] if "model" in df.columns else None
+    raise DataError(message, source=source, row=idx + 1, model=model or None, column=column)
+
+
+def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | None) -> pd.Series:
+    """Parse one column of strings into typed values, raising on the first bad cell."""
+    missing = is_missing(raw)
+    text = raw.where(~missing, "").astype(str).str.strip()
+    if col.kind == "str":
+        return text.where(~missing, "")
+    if col.kind == "month":
+        for i in np.flatnonzero(~missing.to_numpy()):
+            if not _MONTH.match(text.iloc[i]):
+                _raise(f"must be a month YYYY-MM, got {text.iloc[i]!r}", source, df, i, col.name)
+        return text.where(~missing, "")
+    if col.kind == "bool":
+        lowered = text.str.lower()
+        mapping = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        for i in np.flatnonzero(~missing.to_numpy() & ~lowered.isin(list(mapping)).to_numpy()):
+            _raise(f"must be True or False, got {text.iloc[i]!r}", source, df, i, col.name)
+        return lowered.map(mapping).where(~missing, pd.NA).astype("boolean")
+    numbers = pd.to_numeric(text.where(~missing, None), errors="coerce").astype(float)
+    bad = ~missing & numbers.isna()
+    if col.kind in ("tokens", "params"):
+        for i in np.flatnonzero(bad.to_numpy()):
+            try:
+                numbers.iloc[i] = parse_size(text.iloc[i], col.kind, bare_in_unit=True)
+            except DataError as err:
+                _raise(err.detail, source, df, i, col.name)
+        numbers = numbers.where(~missing | numbers.notna())
+        bad = ~missing & numbers.isna()
+        absolute = ~missing & ~bad & (numbers >= 1e6)
+        numbers = numbers.where(~absolute, numbers / (1e12 if col.kind == "tokens" else 1e9))
+    for i in np.flatnonzero(bad.to_numpy()):
+        _raise(f"must be a number ({col.unit}), got {text.iloc[i]!r}", source, df, i, col.name)
+    values = numbers.to_numpy()
+    present = ~missing.to_numpy()
+    for i in np.flatnonzero(present & ~np.isfinite(values)):
+        _raise(f"must be finite, got {text.iloc[i]!r}", source, df, i, col.name)
+    if col.kind == "score":
+        for i in np.flatnonzero(present & ((values < col.lo) | (values > col.hi))):
+            _raise(f"must be between {col.lo:g} and {col.hi:g} (percent), got {values[i]:g}", source, df, i, col.name)
+    else:
+        for i in np.flatnonzero(present & (values <= col.lo)):
+            _raise(f"must be > 0 ({col.unit}), got {text.iloc[i]}", source, df, i, col.name)
+        for i in np.flatnonzero(present & (values > col.hi)):
+            _raise(f"implausibly large ({values[i]:g} {col.unit}; at most {col.hi:g})", source, df, i, col.name)
+    if col.kind == "int":
+        for i in np.flatnonzero(present & (values != np.round(values))):
+            _raise(f"must be a whole number, got {text.iloc[i]}", source, df, i, col.name)
+    return pd.Series(values, index=raw.index, dtype=float)
+
+
+def law_gaps(df: pd.DataFrame) -> pd.Series:
+    """For a validated table: '' where a row has every input the law needs, else the missing columns."""
+    moe = df["num_experts"].fillna(0) > 1 if "num_experts" in df.columns else pd.Series(False, index=df.index)
+    reasons = []
+    for i in range(len(df)):
+        need = list(LAW_FIELDS) + (list(MOE_FIELDS) if moe.iloc[i] else ["intermediate_size"])
+        lacking = [c for c in need if c not in df.columns or pd.isna(df[c].iloc[i])]
+        reasons.append(", ".join(lacking))
+    return pd.Series(reasons, index=df.index, dtype=object)
+
+
+def _check_header(df: pd.DataFrame, source: str | None, required: tuple[str, ...]) -> None:
+    known = set(COLUMNS) | {a for c in COLUMNS.values() for a in c.aliases}
+    if len(df.columns) and not known & set(df.columns):
+        raise DataError(
+            f"does not look like a recipe table: no known column in its header "
+            f"(first columns {list(df.columns)[:3]}); expected e.g. {list(RECIPE_CORE)}",
+            source=source,
+        )
+    for name in required:
+        if name not in df.columns:
+            hint = [a for a in COLUMNS[name].aliases if a in df.columns]
+            extra = f" (found {hint[0]!r}: rename it to {name!r})" if hint else ""
+            raise DataError(f"missing required column {name!r}{extra}", source=source, column=name)
+
+
+def validate(
+    df: pd.DataFrame,
+    *,
+    source: str | None = None,
+    require_law_inputs: bool = True,
+    require_mmlu: bool = False,
+) -> pd.DataFrame:
+    """Check and parse a table of strings; return a frame with typed, law-unit columns.
+
+    Known columns are parsed (sizes with units to trillions of tokens / billions of parameters);
+    other columns pass through unchanged. ``require_law_inputs``: every row must have every input
+    of the law (recipes to predict); otherwise gaps are allowed (reference tables; see
+    :func:`law_gaps`). ``require_mmlu``: every row must have ``mmlu``. Raises :class:`DataError`
+    naming source, row, model and column of the first problem.
+    """
+    required = RECIPE_CORE + (("tokens_T", "params_B") if require_law_inputs else ())
+    _check_header(df, source, required + (("mmlu",) if require_mmlu else ()))
+    if df.shape[0] == 0:
+        raise DataError("the table has no data rows", source=source)
+    df = df.reset_index(drop=True).copy()
+    df["model"] = df["model"].astype(str).str.strip()
+    out = df.copy()
+    for name, col in COLUMNS.items():
+        if name in df.columns:
+            out[name] = _parse_column(df[name].astype(object), col, out, source)
+    for name in RECIPE_CORE[1:] + (("mmlu",) if require_mmlu else ()):
+        for i in np.flatnonzero(out[name].isna().to_numpy()):
+            _raise("a value is required here (the cell is empty or NaN)", source, out, i, name)
+    for i in np.flatnonzero(out["model"].eq("").to_numpy()):
+        _raise("a model name is required here", source, out, i, "model")
+    dup = out["model"].duplicated()
+    for i in np.flatnonzero(dup.to_numpy()):
+        first = int(np.flatnonzero(out["model"].eq(out["model"].iloc[i]).to_numpy())[0]) + 1
+        _raise(f"duplicate model name (first used in row {first})", source, out, i, "model")
+    _check_moe_consistency(out, source)
+    if require_law_inputs:
+        gaps = law_gaps(out)
+        for i in np.flatnonzero(gaps.ne("").to_numpy()):
+            first = gaps.iloc[i].split(", ")[0]
+            _raise("a value is required here (the cell is empty or NaN)", source, out, i, first)
+    return out
+
+
+def _check_moe_consistency(df: pd.DataFrame, source: str | None) -> None:
+    if {"num_experts", "num_experts_per_tok"} <= set(df.columns):
+        too_many = df["num_experts_per_tok"] > df["num_experts"]
+        for i in np.flatnonzero(too_many.fillna(False).to_numpy()):
+            _raise("exceeds num_experts", source, df, i, "num_experts_per_tok")
+    if {"active_params_B", "params_B"} <= set(df.columns):
+        too_big = df["active_params_B"] > df["params_B"] * (1 + 1e-9)
+        for i in np.flatnonzero(too_big.fillna(False).to_numpy()):
+            _raise("activated parameters exceed total parameters", source, df, i, "active_params_B")
+
+
+def release_year(release: pd.Series) -> np.ndarray:
+    """'YYYY-MM' -> decimal year (2024-07 -> 2024.5); NaN where empty."""
+    parts = release.astype(str).str.extract(r"^(\d{4})-(\d{2})$").astype(float)
+    return (parts[0] + (parts[1] - 1.0) / 12.0).to_numpy()

@@ -1,0 +1,58 @@
+"""Reading tables as strings and writing outputs atomically (no partial file on failure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV file as strings (cells untouched; parsing is :func:`schema.validate`'s job)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("no such file", source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"not a CSV text file (undecodable byte at position {err.start})", source=str(path)) from None
+    if "\x00" in text:
+        raise DataError("not a CSV text file (binary content)", source=str(path))
+    if not text.strip():
+        raise DataError("the file is empty", source=str(path))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, csv.Error) as err:
+        raise DataError(f"not a valid CSV file ({str(err).strip()})", source=str(path)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    If ``write`` raises, the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.4f") -> Path:
+    """Write ``df`` to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=float_format))

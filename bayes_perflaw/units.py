@@ -1,0 +1,63 @@
+"""Reading sizes with units: ``15T``, ``1.5e13``, ``300B`` tokens; ``8B``, ``70.6B``, ``405e9``, ``135M`` parameters.
+
+The law's units are **trillions of tokens** and **billions of parameters**.
+
+Rules (the same for tokens and parameters):
+* a suffix ``K``, ``M``, ``B`` (or ``G``), ``T`` multiplies by 1e3, 1e6, 1e9, 1e12 (case-insensitive);
+* a plain number of at least 1e6 is an absolute count (``405e9`` parameters, ``1.5e13`` tokens);
+* a plain number below 1e6 is read in the column's unit when it has one (``tokens_T``: trillions,
+  ``params_B``: billions) and is ambiguous otherwise (command-line flags), which is an error;
+* zero, negative, NaN and infinite sizes are errors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import UnitError
+
+SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+TARGET = {"tokens": (1e12, "T"), "params": (1e9, "B")}
+ABSOLUTE_MIN = 1e6
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]?)\s*$")
+
+
+def parse_size(value: object, kind: str, *, bare_in_unit: bool = True) -> float:
+    """Return ``value`` in the law's unit for ``kind`` ('tokens' -> trillions, 'params' -> billions).
+
+    ``bare_in_unit``: whether a plain number below 1e6 is taken in the law's unit (a table column
+    named ``tokens_T``/``params_B``) or rejected as ambiguous (a command-line flag).
+    Raises :class:`UnitError` with the offending text.
+    """
+    if kind not in TARGET:
+        raise ValueError(f"kind must be 'tokens' or 'params', not {kind!r}")
+    scale, unit = TARGET[kind]
+    if isinstance(value, bool):
+        raise UnitError(f"expected a {kind} count, got {value!r}")
+    if isinstance(value, (int, float)):
+        number, suffix = float(value), ""
+    else:
+        text = str(value)
+        match = _NUMBER.match(text)
+        if not match:
+            raise UnitError(f"cannot read {text!r} as a {kind} count; write e.g. '15T', '1.5e13', '8B' or '135M'")
+        number, suffix = float(match.group(1)), match.group(2).lower()
+        if suffix and suffix not in SUFFIX:
+            raise UnitError(
+                f"unknown unit {match.group(2)!r} in {text!r}; use K, M, B or T (e.g. '15T' tokens, '8B' parameters)"
+            )
+    if not math.isfinite(number):
+        raise UnitError(f"{kind} count must be finite, got {value!r}")
+    if number <= 0:
+        raise UnitError(f"{kind} count must be positive, got {value!r}")
+    if suffix:
+        return number * SUFFIX[suffix] / scale
+    if number >= ABSOLUTE_MIN:
+        return number / scale
+    if bare_in_unit:
+        return number
+    raise UnitError(
+        f"{value!r} is ambiguous for a {kind} count: give a unit (e.g. '{number:g}{unit}') "
+        f"or an absolute count (e.g. '{number * scale:.3g}')"
+    )
