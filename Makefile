@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup clean-venv data
+.PHONY: run test lint setup clean-venv data models bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
@@ -28,6 +28,15 @@ lint: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_reference_data.py
+
+# Refit the shipped posterior (+ card), compare the variants and re-run the backtest (~4 min).
+models: $(STAMP)
+	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress
+	$(BIN)/python scripts/compare_variants.py
+	$(BIN)/bayes-perflaw backtest --split-date 2024-04 --out reports/backtest.md
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_benchmarks.py
 
 clean-venv:
 	rm -rf $(VENV)

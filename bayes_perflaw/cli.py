@@ -158,21 +158,106 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .predict import predict_paper
-
     if not np.isfinite(args.gamma) or args.gamma <= 0:
         raise DataError(f"must be a positive number, got {args.gamma}", source="command line", column="--gamma")
     df, _ = load_recipes(args)
-    out = predict_paper(df, gamma=args.gamma)
-    emit(out, args.output, ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"])
+    cols = ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"]
+    if args.law == "paper":
+        from .predict import predict_paper
+
+        out = predict_paper(df, gamma=args.gamma)
+    else:
+        from .posterior import load_draws
+        from .predict import predict_bayes
+
+        post = load_draws(args.posterior)
+        out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed)
+        kind = "reported score" if not args.no_noise else "law mean (no observation noise)"
+        if args.output is None:
+            print(
+                f"# Bayesian law ({post.meta.get('variant')}, {post.n_draws} draws from {args.posterior}); "
+                f"{args.prob:.0%} equal-tailed interval for the {kind}"
+            )
+    emit(out, args.output, cols)
     return 0
+
+
+def _priors(args: argparse.Namespace) -> dict:
+    from .priors import prior_config, read_overrides
+
+    return prior_config(args.prior_preset, read_overrides(args.priors) if args.priors else None)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .fitting import fit_to_file
+
+    meta = fit_to_file(
+        args.data,
+        args.out,
+        variant=args.variant,
+        priors=_priors(args),
+        sampler=args.sampler,
+        chains=args.chains,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    if args.strict and not meta["diagnostics"]["converged"]:
+        print("bayes-perflaw fit: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from .fitting import backtest, backtest_markdown
+    from .tables import atomic_write
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    metrics, preds = backtest(
+        args.data,
+        args.split_date,
+        variants=variants,
+        priors=_priors(args),
+        sampler=args.sampler,
+        chains=args.chains,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+    )
+    settings = (
+        f"Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, seed {args.seed}, "
+        f"prior preset {args.prior_preset!r}."
+    )
+    text = backtest_markdown(metrics, preds, args.split_date, settings)
+    print(text.split("## Per model")[0].rstrip())
+    atomic_write(args.out, lambda tmp: tmp.write_text(text))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_sampler_flags(p: argparse.ArgumentParser) -> None:
+    from .paths import reference_table
+    from .perflaw_model import SAMPLERS
+    from .priors import PRESETS
+
+    p.add_argument("--data", type=Path, default=reference_table(), help="reference table (default: bundled)")
+    p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS backend (default nutpie)")
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1, help="same seed + same data -> same posterior")
+    p.add_argument("--prior-preset", choices=sorted(PRESETS), default="paper")
+    p.add_argument("--priors", type=Path, help="JSON of prior overrides merged over the preset")
 
 
 # --- parser -----------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .paths import reference_table
+    from .bayes_law import DEFAULT_VARIANT, VARIANTS
+    from .paths import default_posterior, reference_table
+    from .predict import DEFAULT_SEED
 
     parser = argparse.ArgumentParser(
         prog="bayes-perflaw",
@@ -195,10 +280,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="predict MMLU for recipes (CSV, flags or HF config)")
     p.add_argument("--input", type=Path, help="CSV of recipes (see data/README.md for columns)")
     p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
-    p.add_argument("--law", choices=["paper"], default="paper", help="which law (default paper)")
-    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for the paper law (default 1)")
+    p.add_argument(
+        "--law", choices=["bayes", "paper"], default="bayes", help="Bayesian posterior (default) or published law"
+    )
+    p.add_argument("--posterior", type=Path, default=default_posterior(), help="posterior file (default: shipped)")
+    p.add_argument("--prob", type=float, default=0.9, help="interval probability (default 0.9)")
+    p.add_argument("--no-noise", action="store_true", help="interval for the law's mean, without evaluation noise")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the predictive draws")
+    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for --law paper (default 1)")
     _add_recipe_flags(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("fit", help="sample the Bayesian Performance Law and save the posterior")
+    _add_sampler_flags(p)
+    p.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
+    p.add_argument("--out", type=Path, default=default_posterior(), help="posterior netCDF to write")
+    p.add_argument("--strict", action="store_true", help="exit code 1 if the fit does not converge")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
+    _add_sampler_flags(p)
+    p.add_argument("--split-date", default="2024-04", help="YYYY-MM (default 2024-04)")
+    p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated variants")
+    p.add_argument("--out", type=Path, default=Path("reports/backtest.md"))
+    p.set_defaults(func=cmd_backtest)
     return parser
 
 

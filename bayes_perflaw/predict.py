@@ -1,26 +1,41 @@
-"""Predicting MMLU for recipes: NumPy only (no PyMC, PyTensor or ArviZ on this path).
+"""Predicting MMLU for recipes: NumPy only (no PyMC, PyTensor, xarray or ArviZ on this path).
 
 Output columns added to the input (DESIGN.md 3): ``mmlu_mean``, ``mmlu_median``, ``mmlu_lo``,
 ``mmlu_hi`` -- an **equal-tailed** interval at probability ``prob``. For the point (paper) law
-lo = hi = mean.
+lo = hi = mean. The Bayesian law pushes every posterior draw through the same law functions the
+PyMC model was built from (:mod:`bayes_law`), adds the era and organisation effects (extrapolated
+with their random-walk / population spread where the recipe lies outside the fit data), and, unless
+``noise=False``, Student-t evaluation noise of the recipe's source kind: the interval is then for a
+*reported* score; without noise it is for the law's mean.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
+from .bayes_law import SCORE_MAX, SCORE_MIN, era_position, mean_score
+from .design import column_vectors, law_inputs
+from .errors import DataError
 from .paper import paper_mmlu
+from .posterior import Draws
+from .schema import release_year
 
 PRED_COLUMNS = ("mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi")
+DEFAULT_SEED = 20240812  # predictions are reproducible: same posterior, seed and input -> same numbers
+CHUNK = 512
 
 
-def summarise_draws(draws: np.ndarray, prob: float = 0.9) -> pd.DataFrame:
+def summarise_draws(draws: np.ndarray, prob: float = 0.9, prefix: str = "mmlu") -> pd.DataFrame:
     """Mean, median and equal-tailed ``prob`` interval over the last axis of (recipes x draws)."""
     if not 0 < prob < 1:
-        raise ValueError(f"prob must be in (0, 1), got {prob}")
+        raise DataError(f"must be in (0, 1), got {prob}", column="--prob")
     lo, med, hi = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=-1)
-    return pd.DataFrame({"mmlu_mean": draws.mean(axis=-1), "mmlu_median": med, "mmlu_lo": lo, "mmlu_hi": hi})
+    return pd.DataFrame(
+        {f"{prefix}_mean": draws.mean(axis=-1), f"{prefix}_median": med, f"{prefix}_lo": lo, f"{prefix}_hi": hi}
+    )
 
 
 def with_predictions(df: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -34,3 +49,108 @@ def predict_paper(df: pd.DataFrame, gamma: float = 1.0) -> pd.DataFrame:
     mean = paper_mmlu(df, gamma)
     summary = pd.DataFrame({c: mean for c in PRED_COLUMNS})
     return with_predictions(df, summary)
+
+
+# --- Bayesian law ------------------------------------------------------------------------------
+
+
+def effects(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarray:
+    """Era + organisation effects, (recipes x draws). Zero for the plain variant.
+
+    Era: the posterior value of the recipe's half-year bin if the fit data had models there; else the
+    nearest such bin plus the walk's drift and spread, ``drift_era * steps + tau_era * sqrt(steps) * z``
+    (no release date: one step past the data). Organisation:
+    its posterior offset if it was in the fit data, else a draw from the population N(0, tau_org).
+    """
+    v, n_rec, n_draws = post.values, len(df), post.n_draws
+    total = np.zeros((n_rec, n_draws))
+    if "era" in v:
+        start, n = float(post.meta["era_start"]), int(post.meta["era_n"])
+        occupied = np.asarray(post.meta["era_bins"], dtype=float)
+        years = release_year(df["release"]) if "release" in df.columns else np.full(n_rec, np.nan)
+        pos = era_position(years, start, n)
+        nearest = np.argmin(np.abs(pos[:, None] - occupied[None, :]), axis=1)  # ties -> the earlier bin
+        steps = np.abs(pos - occupied[nearest])
+        total += v["era"][:, nearest].T
+        outside = steps > 0
+        if outside.any():
+            z = rng.standard_normal((int(outside.sum()), n_draws))
+            signed = (pos - occupied[nearest])[outside][:, None]  # > 0 after the bin, < 0 before it
+            spread = v["tau_era"][None, :] * np.sqrt(steps[outside])[:, None] * z
+            total[outside] += v["drift_era"][None, :] * signed + spread
+    if "org" in v:
+        known = {o: i for i, o in enumerate(post.coords["organization"])}
+        orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else pd.Series([""] * n_rec)
+        idx = np.array([known.get(o, -1) for o in orgs])
+        seen = idx >= 0
+        total[seen] += v["org"][:, idx[seen]].T
+        if (~seen).any():
+            total[~seen] += v["tau_org"][None, :] * rng.standard_normal((int((~seen).sum()), n_draws))
+    return total
+
+
+def source_sigma(df: pd.DataFrame, post: Draws, source: str | None) -> np.ndarray:
+    """Noise scale per recipe and draw, (recipes x draws), from each row's ``mmlu_source_kind``."""
+    kinds = post.coords["source_kind"]
+    default = source or ("developer" if "developer" in kinds else kinds[0])
+    if "mmlu_source_kind" in df.columns and source is None:
+        col = df["mmlu_source_kind"].fillna("").astype(str).replace("", default)
+    else:
+        col = pd.Series([default] * len(df))
+    for i, k in enumerate(col):
+        if k not in kinds:
+            raise DataError(
+                f"unknown source kind {k!r}; the posterior knows {kinds}", row=i + 1, column="mmlu_source_kind"
+            )
+    return post.values["sigma"][:, [kinds.index(k) for k in col]].T
+
+
+def latent_mean(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarray:
+    """The law's mean MMLU with effects, (recipes x draws)."""
+    v = post.values
+    x = column_vectors(law_inputs(df, gated_equivalent=True))
+    row = {k: v[k][None, :] for k in ("w1", "w2", "w3", "w4", "b", "gamma", "beta")}
+    return mean_score(
+        x, row["w1"], row["w2"], row["w3"], row["w4"], row["b"], row["gamma"], row["beta"], effects(df, post, rng)
+    )
+
+
+def predictive_draws(
+    df: pd.DataFrame, post: Draws, *, noise: bool = True, seed: int = DEFAULT_SEED, source: str | None = None
+) -> np.ndarray:
+    """Draws of the predicted score, (recipes x draws), floored at chance and capped at 100."""
+    rng = np.random.default_rng(seed)
+    out = latent_mean(df, post, rng)
+    if noise:
+        nu = post.values["nu"][None, :]
+        out = out + source_sigma(df, post, source) * rng.standard_t(np.broadcast_to(nu, out.shape))
+    return np.clip(out, SCORE_MIN, SCORE_MAX)
+
+
+def iter_predictive(
+    df: pd.DataFrame,
+    post: Draws,
+    *,
+    noise: bool = True,
+    seed: int = DEFAULT_SEED,
+    chunk: int = CHUNK,
+    source: str | None = None,
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """:func:`predictive_draws` in chunks of rows (bounded memory); chunk k uses seed + k."""
+    for k, start in enumerate(range(0, len(df), chunk)):
+        part = slice(start, min(start + chunk, len(df)))
+        yield part, predictive_draws(df.iloc[part], post, noise=noise, seed=seed + k, source=source)
+
+
+def predict_bayes(
+    df: pd.DataFrame,
+    post: Draws,
+    *,
+    prob: float = 0.9,
+    noise: bool = True,
+    seed: int = DEFAULT_SEED,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """The input table with Bayesian predictive summaries appended."""
+    parts = [summarise_draws(d, prob) for _, d in iter_predictive(df, post, noise=noise, seed=seed, source=source)]
+    return with_predictions(df, pd.concat(parts, ignore_index=True))

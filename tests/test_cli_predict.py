@@ -25,7 +25,7 @@ def test_predict_paper_reproduces_vectors_with_gamma_flag(cli, tmp_path):
 
 def test_pass_through_columns_and_units_in_output(cli, recipes_csv, tmp_path):
     out = tmp_path / "p.csv"
-    assert cli("predict", "--input", str(recipes_csv), "--output", str(out)).returncode == 0
+    assert cli("predict", "--law", "paper", "--input", str(recipes_csv), "--output", str(out)).returncode == 0
     pred = pd.read_csv(out)
     assert list(pred.columns[:8]) == RECIPE_HEADER.split(",")
     assert pred["organization"].tolist() == ["Meta", "Meta", "Alibaba"]
@@ -35,7 +35,21 @@ def test_pass_through_columns_and_units_in_output(cli, recipes_csv, tmp_path):
 
 
 def test_predict_from_flags_prints_table(cli):
-    res = cli("predict", "--layers", "32", "--hidden", "4096", "--ffn", "14336", "--tokens", "15T", "--params", "8.03B")
+    res = cli(
+        "predict",
+        "--law",
+        "paper",
+        "--layers",
+        "32",
+        "--hidden",
+        "4096",
+        "--ffn",
+        "14336",
+        "--tokens",
+        "15T",
+        "--params",
+        "8.03B",
+    )
     assert res.returncode == 0, res.stderr
     assert "65.45" in res.stdout and "mmlu_mean" in res.stdout
 

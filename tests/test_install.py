@@ -46,9 +46,14 @@ def test_wheel_install_gives_working_command_with_bundled_data(tmp_path):
     assert "80 rows valid" in res.stdout
 
     n, h, d, t, s, _g, _u, _raw, bounded = SCIENCE_VECTORS[0]
-    src = write_csv(tmp_path / "r.csv", "model,num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B",
-                    f"m,{n},{h},{d},{t},{s}")
-    res = subprocess.run([exe, "predict", "--law", "paper", "--input", src], capture_output=True, text=True, cwd=tmp_path)
+    src = write_csv(
+        tmp_path / "r.csv",
+        "model,num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B",
+        f"m,{n},{h},{d},{t},{s}",
+    )
+    res = subprocess.run(
+        [exe, "predict", "--law", "paper", "--input", src], capture_output=True, text=True, cwd=tmp_path
+    )
     assert res.returncode == 0, res.stderr
     assert f"{bounded:.2f}" in res.stdout
     res = subprocess.run([py, "-m", "bayes_perflaw", "--version"], capture_output=True, text=True, cwd=tmp_path)

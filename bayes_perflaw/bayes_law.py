@@ -1,0 +1,58 @@
+"""The Bayesian Performance Law's mean and effects: backend-agnostic, shared by fit and predict.
+
+``mu = soft_ceiling(raw + era[release bin] + org[organisation])`` with ``raw`` the Performance Law
+(:func:`laws.perflaw_raw`) on the gated-equivalent design. Observed scores are Student-t around
+``mu`` with a noise scale per source kind, **left-censored** at ``FLOOR_CENSOR``: a score within 5
+points of four-choice chance says only that the model is at most there (the same threshold FLP
+uses for the emergent phase). Predicted scores are floored at chance (25) and capped at 100.
+
+Era effect: a random walk with drift over the half-year release bins that hold fit data, anchored
+at zero in the latest, so ``b_ref`` is the level of the latest generation. A step over g bins is
+Normal(drift * g, tau * sqrt(g)). A model released after the last bin gets the last state plus the
+drift and the spread for the elapsed steps; one with no release date is one step past the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .laws import perflaw_raw, soft_ceiling
+
+FLOOR_CENSOR = 30.0  # MMLU points: chance (25) + 5
+SCORE_MIN, SCORE_MAX = 25.0, 100.0
+ERA_STEP = 0.5  # years per era bin
+DEFAULT_VARIANT = "era"  # chosen by the time-split backtest (reports/backtest.md); see README
+VARIANTS = {
+    "plain": "the law, robust censored likelihood, noise per source kind",
+    "era": "plain + data-quality random walk over half-year release bins",
+    "era_org": "era + organisation offsets with partial pooling",
+}
+
+
+def mean_score(x, w1, w2, w3, w4, b, gamma, beta, effect=0.0, xp: Any = np):
+    """Latent mean MMLU (percent): the law plus additive effects, softly capped above 90."""
+    return soft_ceiling(perflaw_raw(x, w1, w2, w3, w4, b, gamma, beta, xp=xp) + effect, xp=xp)
+
+
+def era_bins(years: np.ndarray) -> tuple[float, int]:
+    """(start year, number of half-year bins) covering ``years`` (decimal years)."""
+    start = np.floor(np.nanmin(years) / ERA_STEP) * ERA_STEP
+    n = int(np.floor((np.nanmax(years) - start) / ERA_STEP)) + 1
+    return float(start), n
+
+
+def era_position(years: np.ndarray, start: float, n: int) -> np.ndarray:
+    """Bin index (float) of each release; NaN releases are one step past the last bin."""
+    pos = np.floor((np.asarray(years, dtype=float) - start) / ERA_STEP + 1e-9)
+    return np.where(np.isnan(pos), n, pos)
+
+
+def era_labels(start: float, n: int) -> list[str]:
+    """'2020H1', '2020H2', ... for the bins."""
+    out = []
+    for k in range(n):
+        t = start + k * ERA_STEP
+        out.append(f"{int(np.floor(t))}H{1 + int(round((t % 1) / ERA_STEP))}")
+    return out

@@ -1,0 +1,217 @@
+"""Fit-to-file and the time-split backtest (the fit path: imports PyMC and ArviZ)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .bayes_law import VARIANTS
+from .errors import DataError
+from .posterior import draws_from_idata, file_hash, save_idata
+from .predict import predict_bayes, predict_paper
+from .schema import release_year, validate
+from .tables import atomic_write, read_table
+
+
+def loo_summary(idata) -> dict[str, Any]:
+    """elpd_loo, its se, p_loo and Pareto-k counts (ArviZ)."""
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loo = az.loo(idata, pointwise=True)
+    k = np.asarray(loo.pareto_k)
+    return {
+        "elpd_loo": float(loo.elpd_loo),
+        "se": float(loo.se),
+        "p_loo": float(loo.p_loo),
+        "n_obs": int(k.size),
+        "pareto_k_gt_0.7": int((k > 0.7).sum()),
+        "pareto_k_gt_1": int((k > 1).sum()),
+    }
+
+
+def load_reference(path: str | Path) -> pd.DataFrame:
+    """A reference table, validated with gaps allowed."""
+    return validate(read_table(path), source=str(path), require_law_inputs=False)
+
+
+def fit_to_file(
+    data_path: str | Path,
+    out: str | Path,
+    *,
+    variant: str,
+    priors: dict[str, Any],
+    sampler: str = "nutpie",
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int = 1,
+    progress: bool = True,
+    log=print,
+) -> dict[str, Any]:
+    """Fit, print diagnostics, save the posterior and its JSON card; returns the metadata."""
+    from .diagnostics import describe, warn_if_unconverged
+    from .perflaw_model import fit
+
+    df = load_reference(data_path)
+    log(
+        f"fitting variant {variant!r} ({VARIANTS.get(variant, '?')}) with {sampler}: "
+        f"{chains} chains x {draws} draws, {tune} tuning, seed {seed}"
+    )
+    idata, meta, data = fit(
+        df,
+        variant=variant,
+        priors=priors,
+        sampler=sampler,
+        chains=chains,
+        draws=draws,
+        tune=tune,
+        seed=seed,
+        progress=progress,
+        data_hash=file_hash(data_path),
+        data_file=Path(data_path).name,
+    )
+    if data.skipped:
+        log(f"skipped {len(data.skipped)} rows lacking a required field:")
+        for model, reason in data.skipped:
+            log(f"  {model}: lacks {reason}")
+    log(
+        f"fitted {len(data.y)} models ({int(data.censored.sum())} at the chance floor, censored); "
+        f"compile {meta['compile_s']} s, sampling {meta['sampling_s']} s"
+    )
+    meta["loo"] = loo_summary(idata)
+    log(describe(meta["diagnostics"]))
+    log(
+        f"LOO: elpd {meta['loo']['elpd_loo']:.1f} +/- {meta['loo']['se']:.1f}, p_loo {meta['loo']['p_loo']:.1f}, "
+        f"Pareto k > 0.7: {meta['loo']['pareto_k_gt_0.7']}"
+    )
+    warn_if_unconverged(meta["diagnostics"])
+    save_idata(idata, out, meta)
+    card = {
+        k: meta[k]
+        for k in (
+            "kind",
+            "variant",
+            "data_file",
+            "data_hash",
+            "n_obs",
+            "seed",
+            "sampler",
+            "created",
+            "compile_s",
+            "sampling_s",
+            "diagnostics",
+            "loo",
+            "package_version",
+        )
+    }
+    atomic_write(Path(out).with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(card, indent=2) + "\n"))
+    log(f"wrote {out} and {Path(out).with_suffix('.json')}")
+    return meta
+
+
+def interval_metrics(actual: np.ndarray, mean: np.ndarray, draws: np.ndarray | None) -> dict[str, float]:
+    """MAE and bias of the mean; coverage and width of the 50 % and 90 % equal-tailed intervals."""
+    err = mean - actual
+    out = {"n": int(len(actual)), "mae": float(np.mean(np.abs(err))), "bias": float(np.mean(err))}
+    for p in (0.5, 0.9):
+        if draws is None:
+            out[f"cover{int(p * 100)}"], out[f"width{int(p * 100)}"] = float("nan"), 0.0
+            continue
+        lo, hi = np.quantile(draws, [(1 - p) / 2, (1 + p) / 2], axis=1)
+        out[f"cover{int(p * 100)}"] = float(np.mean((actual >= lo) & (actual <= hi)))
+        out[f"width{int(p * 100)}"] = float(np.mean(hi - lo))
+    return out
+
+
+def backtest(
+    data_path: str | Path,
+    split: str,
+    *,
+    variants: list[str],
+    priors: dict[str, Any],
+    sampler: str = "nutpie",
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int = 1,
+    log=print,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit on releases before ``split`` (YYYY-MM), predict those from ``split`` on.
+
+    Returns (metrics per method, per-model predictions). Methods: the published law, a 1000-replicate
+    bootstrap of a least-squares refit, and each Bayesian variant (interval for a reported score).
+    """
+    from .baselines import bootstrap_predict
+    from .perflaw_model import fit, prepare
+    from .predict import predictive_draws
+
+    df = load_reference(data_path)
+    split_year = release_year(pd.Series([split]))[0]
+    if np.isnan(split_year):
+        raise DataError(f"must be YYYY-MM, got {split!r}", column="--split-date")
+    usable = prepare(df, "era").table  # rows with every law input, mmlu and release
+    years = release_year(usable["release"])
+    train, test = usable[years < split_year].reset_index(drop=True), usable[years >= split_year].reset_index(drop=True)
+    if len(train) < 8 or len(test) < 1:
+        raise DataError(f"split {split} leaves {len(train)} models to fit and {len(test)} to predict")
+    log(f"backtest at {split}: fit on {len(train)} models released before, predict {len(test)} released from then on")
+    actual = test["mmlu"].to_numpy()
+    rows, preds = [], test[["model", "organization", "release", "mmlu"]].copy()
+    paper = predict_paper(test)["mmlu_mean"].to_numpy()
+    rows.append({"method": "paper (published law)", **interval_metrics(actual, paper, None)})
+    preds["paper"] = paper
+    boot = bootstrap_predict(train, train["mmlu"].to_numpy(), test, n_boot=1000, seed=seed)
+    rows.append({"method": "least squares + bootstrap", **interval_metrics(actual, boot.mean(axis=1), boot)})
+    preds["ls_bootstrap"] = boot.mean(axis=1)
+    for variant in variants:
+        idata, meta, _ = fit(
+            train,
+            variant=variant,
+            priors=priors,
+            sampler=sampler,
+            chains=chains,
+            draws=draws,
+            tune=tune,
+            seed=seed,
+            progress=False,
+        )
+        post = draws_from_idata(idata, meta)
+        pred = predictive_draws(test, post, seed=seed)
+        m = interval_metrics(actual, pred.mean(axis=1), pred)
+        m["converged"] = meta["diagnostics"]["converged"]
+        rows.append({"method": f"bayes {variant}", **m})
+        preds[f"bayes_{variant}"] = pred.mean(axis=1)
+        summ = predict_bayes(test, post, seed=seed)
+        preds[f"bayes_{variant}_lo"], preds[f"bayes_{variant}_hi"] = summ["mmlu_lo"], summ["mmlu_hi"]
+        log(f"  {variant}: MAE {m['mae']:.2f}, 90 % coverage {m['cover90']:.2f}")
+    return pd.DataFrame(rows), preds
+
+
+def backtest_markdown(metrics: pd.DataFrame, preds: pd.DataFrame, split: str, settings: str) -> str:
+    """The backtest as a Markdown report."""
+    lines = [
+        f"# Time-split backtest at {split}",
+        "",
+        f"Fit on reference models released before {split}; predict the {int(metrics['n'].iloc[0])} released from "
+        f"{split} on. {settings}",
+        "Intervals are equal-tailed predictive intervals for a *reported* score (observation noise included). "
+        "MAE and bias (prediction - reported) are of the predictive mean, in MMLU points.",
+        "",
+        "| method | n | MAE | bias | 50 % coverage | 90 % coverage | mean 90 % width |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, r in metrics.iterrows():
+        cov50 = "–" if np.isnan(r["cover50"]) else f"{r['cover50']:.2f}"
+        cov90 = "–" if np.isnan(r["cover90"]) else f"{r['cover90']:.2f}"
+        lines.append(
+            f"| {r['method']} | {r['n']} | {r['mae']:.2f} | {r['bias']:+.2f} | {cov50} | {cov90} | {r['width90']:.1f} |"
+        )
+    lines += ["", "## Per model", "", preds.to_markdown(index=False, floatfmt=".1f"), ""]
+    return "\n".join(lines)

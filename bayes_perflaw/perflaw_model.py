@@ -1,0 +1,362 @@
+"""Building and fitting the Bayesian Performance Law (PyMC; imported on the fit path only).
+
+Variants (``bayes_law.VARIANTS``): ``plain``, ``era``, ``era_org``. See :mod:`bayes_law` for the
+mean, the effects and the censored Student-t likelihood; :mod:`priors` for the priors.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .bayes_law import FLOOR_CENSOR, VARIANTS, era_bins, era_labels, era_position, mean_score
+from .design import law_inputs
+from .errors import DataError, SamplerNotAvailableError
+from .laws import LawInputs
+from .priors import CENTRE, to_prior
+from .schema import law_gaps, release_year
+
+SAMPLERS = ("nutpie", "pymc", "numpyro")
+ERA_CENTRED = False  # non-centred: 0 divergences, ESS > 1100 over seeds 1-3 (centred: 3-5 divergences)
+TARGET_ACCEPT = 0.95  # 0.8 left a divergence or two in era_org
+SCALARS = ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "nu")
+DEFAULT_SOURCE_KIND = "developer"
+
+
+@dataclass
+class FitData:
+    """The rows a fit uses, in the model's terms, and the rows it skipped (with reasons)."""
+
+    table: pd.DataFrame
+    skipped: list[tuple[str, str]]
+    x: LawInputs
+    y: np.ndarray
+    censored: np.ndarray
+    source_kinds: list[str]
+    source_idx: np.ndarray
+    era_start: float
+    n_era: int
+    era_idx: np.ndarray
+    era_bins: list[int]
+    orgs: list[str]
+    org_idx: np.ndarray
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(df: pd.DataFrame, variant: str = "era") -> FitData:
+    """Usable rows of a validated table: every law input, ``mmlu``, and a release date for era variants."""
+    if variant not in VARIANTS:
+        raise DataError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}", column="--variant")
+    gaps = law_gaps(df)
+    need_release = variant != "plain"
+    reasons = []
+    for i in range(len(df)):
+        lack = [g for g in gaps.iloc[i].split(", ") if g]
+        if "mmlu" not in df.columns or pd.isna(df["mmlu"].iloc[i]):
+            lack.append("mmlu")
+        if need_release and ("release" not in df.columns or not df["release"].iloc[i]):
+            lack.append(f"release (needed by variant {variant!r})")
+        reasons.append(", ".join(lack))
+    keep = np.array([r == "" for r in reasons])
+    skipped = [(m, r) for m, r, k in zip(df["model"], reasons, keep, strict=True) if not k]
+    table = df[keep].reset_index(drop=True)
+    if len(table) < 8:
+        raise DataError(f"only {len(table)} usable rows (need at least 8 to fit the law)")
+    kinds_raw = table.get("mmlu_source_kind", pd.Series([""] * len(table)))
+    kinds = kinds_raw.replace("", DEFAULT_SOURCE_KIND).astype(str)
+    source_kinds = sorted(kinds.unique())
+    orgs_raw = table.get("organization", pd.Series([""] * len(table))).astype(str)
+    orgs_col = [o if o else f"(unknown: {m})" for o, m in zip(orgs_raw, table["model"], strict=True)]
+    orgs = sorted(set(orgs_col))
+    if need_release:
+        years = release_year(table["release"])
+        start, n_era = era_bins(years)
+        position = era_position(years, start, n_era).astype(int)
+        bins = sorted(set(position.tolist()))
+        era_idx = np.array([bins.index(p) for p in position])
+        if len(bins) < 2:
+            raise DataError(f"variant {variant!r} needs releases spanning more than one half-year")
+    else:
+        start, n_era, bins, era_idx = float("nan"), 0, [], np.zeros(len(table), dtype=int)
+    y = table["mmlu"].to_numpy(dtype=float)
+    return FitData(
+        table=table,
+        skipped=skipped,
+        x=law_inputs(table, gated_equivalent=True),
+        y=y,
+        censored=y <= FLOOR_CENSOR,
+        source_kinds=source_kinds,
+        source_idx=np.array([source_kinds.index(k) for k in kinds]),
+        era_start=start,
+        n_era=n_era,
+        era_idx=era_idx,
+        era_bins=bins,
+        orgs=orgs,
+        org_idx=np.array([orgs.index(o) for o in orgs_col]),
+    )
+
+
+def _is_fixed(spec: Any) -> bool:
+    """A prior given as a plain number fixes the parameter (e.g. ``"nu": 4``)."""
+    return isinstance(spec, (int, float)) and not isinstance(spec, bool)
+
+
+def build_model(data: FitData, variant: str, priors: dict[str, dict[str, Any]]):
+    """The PyMC model for ``data`` (a :class:`FitData`)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    coords: dict[str, Any] = {"obs": data.table["model"].tolist(), "source_kind": data.source_kinds}
+    if variant != "plain":
+        labels = [era_labels(data.era_start, data.n_era)[k] for k in data.era_bins]
+        coords.update(era_bin=labels, era_gap=labels[:-1])
+    if variant == "era_org":
+        coords["organization"] = data.orgs
+    with pm.Model(coords=coords) as model:
+        rv = {
+            name: (
+                pm.Data(name, float(priors[name]))
+                if _is_fixed(priors[name])
+                else to_prior(priors[name]).create_variable(name)
+            )
+            for name in SCALARS
+        }
+        sigma = to_prior(priors["sigma"], dims="source_kind").create_variable("sigma")
+        w = [rv["w1"], rv["w2"], rv["w3"], rv["w4"]]
+        b = pm.Deterministic("b", rv["b_ref"] - sum(wi * ci for wi, ci in zip(w, CENTRE, strict=True)))
+        x = LawInputs(*(pt.as_tensor_variable(np.asarray(v, dtype=float)) for v in data.x))
+        effect = pt.zeros(len(data.y))
+        if variant != "plain":
+            # random walk with drift over the occupied half-year bins, anchored at 0 in the latest: a
+            # step over g bins is Normal(drift*g, tau*sqrt(g)) (exact discretisation; no empty bins)
+            tau = to_prior(priors["tau_era"]).create_variable("tau_era")
+            drift = to_prior(priors["drift_era"]).create_variable("drift_era")
+            gaps = np.diff(data.era_bins).astype(float)
+            if ERA_CENTRED:
+                step = pm.Normal("era_step", drift * gaps, tau * np.sqrt(gaps), dims="era_gap")
+            else:
+                z = pm.Normal("era_z", 0.0, 1.0, dims="era_gap")
+                step = pm.Deterministic("era_step", drift * gaps + tau * np.sqrt(gaps) * z, dims="era_gap")
+            walk = -pt.cumsum(step[::-1])[::-1]  # era[k] = -sum_{j >= k} step_j; era[last] = 0
+            era = pm.Deterministic("era", pt.concatenate([walk, pt.zeros(1)]), dims="era_bin")
+            effect = effect + era[data.era_idx]
+        if variant == "era_org":
+            tau_o = to_prior(priors["tau_org"]).create_variable("tau_org")
+            z_o = pm.Normal("org_z", 0.0, 1.0, dims="organization")
+            org = pm.Deterministic("org", tau_o * z_o, dims="organization")
+            effect = effect + org[data.org_idx]
+        mu = pm.Deterministic("mu", mean_score(x, *w, b, rv["gamma"], rv["beta"], effect, xp=pt), dims="obs")
+        dist = pm.StudentT.dist(nu=rv["nu"], mu=mu, sigma=sigma[data.source_idx])
+        pm.Censored("mmlu", dist, lower=FLOOR_CENSOR, upper=None, observed=np.maximum(data.y, FLOOR_CENSOR), dims="obs")
+    return model
+
+
+def sample(model, *, sampler: str, chains: int, draws: int, tune: int, seed: int, progress: bool):
+    """Sample ``model``; returns (InferenceData, timings in seconds)."""
+    import os
+
+    import pymc as pm
+
+    cores = max(1, min(chains, os.cpu_count() or 1))
+    t0 = time.perf_counter()
+    if sampler == "nutpie":
+        try:
+            import nutpie
+        except ImportError:
+            raise SamplerNotAvailableError("sampler 'nutpie' needs the package nutpie: pip install nutpie") from None
+        keep = [v.name for v in model.free_RVs] + [d.name for d in model.deterministics if d.name != "mu"]
+        compiled = nutpie.compile_pymc_model(model, var_names=keep)  # mu is recomputed in NumPy: -5 s compile
+        t1 = time.perf_counter()
+        idata = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            cores=cores,
+            progress_bar=progress,
+            target_accept=TARGET_ACCEPT,
+        )
+    elif sampler in ("pymc", "numpyro"):
+        if sampler == "numpyro":
+            try:
+                import numpyro  # noqa: F401
+            except ImportError:
+                raise SamplerNotAvailableError(
+                    "sampler 'numpyro' needs numpyro and jax: pip install 'bayes_perflaw[numpyro]'"
+                ) from None
+        t1 = time.perf_counter()
+        idata = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=seed,
+            progressbar=progress,
+            nuts_sampler=sampler,
+            model=model,
+            compute_convergence_checks=False,
+            target_accept=TARGET_ACCEPT,
+        )
+    else:
+        raise DataError(f"unknown sampler {sampler!r}; choose from {list(SAMPLERS)}", column="--sampler")
+    t2 = time.perf_counter()
+    return idata, {"compile_s": round(t1 - t0, 2), "sampling_s": round(t2 - t1, 2)}
+
+
+def clean_idata(idata):
+    """Keep the constrained posterior and the sample stats; drop warm-up and unconstrained copies."""
+    import arviz as az
+
+    post = idata.posterior
+    post = post.drop_vars(
+        [v for v in post.data_vars if v.endswith("__") or v.endswith("_z") or v in ("mu", "era_step")]
+    )
+    return az.InferenceData(posterior=post, sample_stats=idata.sample_stats)
+
+
+def pointwise_loglik(data: FitData, mu: np.ndarray, sigma: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each observation under each draw: mu (..., obs), sigma (..., kinds), nu (...)."""
+    from scipy import stats
+
+    s = sigma[..., data.source_idx]
+    n = nu[..., None]
+    dens = stats.t.logpdf(data.y, n, mu, s)
+    cens = stats.t.logcdf(FLOOR_CENSOR, n, mu, s)
+    return np.where(data.censored, cens, dens)
+
+
+def posterior_predictive(data: FitData, mu, sigma, nu, seed: int) -> np.ndarray:
+    """Replicated scores on the observed (censored) scale, one per draw and observation."""
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_t(np.broadcast_to(nu[..., None], mu.shape)) * sigma[..., data.source_idx]
+    return np.maximum(mu + eps, FLOOR_CENSOR)
+
+
+def add_groups(idata, data: FitData, seed: int, priors: dict[str, Any], meta: dict[str, Any]):
+    """Fixed parameters as constant draws; log_likelihood, posterior_predictive, observed_data and
+    fit_data groups, all computed in NumPy through the same functions as :mod:`predict`."""
+    import xarray as xr
+
+    from .posterior import draws_from_idata
+    from .predict import latent_mean
+
+    post = idata.posterior
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    for name in SCALARS:
+        if name not in post and _is_fixed(priors[name]):
+            post[name] = (("chain", "draw"), np.full(shape, float(priors[name])))
+    draws = draws_from_idata(idata, meta)
+    mu = latent_mean(data.table, draws, np.random.default_rng(seed)).T.reshape(*shape, -1)
+    sigma, nu = post["sigma"].values, post["nu"].values
+    dims = ("chain", "draw", "obs")
+    coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": data.table["model"].to_numpy(dtype=str)}
+    ll = xr.Dataset({"mmlu": (dims, pointwise_loglik(data, mu, sigma, nu))}, coords=coords)
+    pp = xr.Dataset({"mmlu": (dims, posterior_predictive(data, mu, sigma, nu, seed))}, coords=coords)
+    obs = xr.Dataset({"mmlu": ("obs", np.maximum(data.y, FLOOR_CENSOR))}, coords={"obs": coords["obs"]})
+    idata.add_groups(log_likelihood=ll, posterior_predictive=pp, observed_data=obs)
+    idata.add_groups(fit_data=fit_data_dataset(data))
+    return idata
+
+
+def fit_data_dataset(data: FitData):
+    """The fit rows as an xarray Dataset (strings as fixed str arrays so netCDF can hold them)."""
+    import xarray as xr
+
+    keep = [
+        "model",
+        "organization",
+        "release",
+        "num_hidden_layers",
+        "hidden_size",
+        "intermediate_size",
+        "moe_intermediate_size",
+        "shared_intermediate_size",
+        "num_experts",
+        "num_experts_per_tok",
+        "ffn_gated",
+        "tokens_T",
+        "params_B",
+        "active_params_B",
+        "mmlu",
+        "mmlu_source_kind",
+    ]
+    cols = {}
+    for c in keep:
+        if c not in data.table.columns:
+            continue
+        s = data.table[c]
+        if c == "ffn_gated":
+            cols[c] = ("obs", s.astype("boolean").fillna(True).to_numpy(dtype=bool))
+        elif s.dtype == float or pd.api.types.is_float_dtype(s):
+            cols[c] = ("obs", s.to_numpy(dtype=float))
+        else:
+            cols[c] = ("obs", s.fillna("").astype(str).to_numpy(dtype=str))
+    cols["censored"] = ("obs", data.censored)
+    cols["era_idx"] = ("obs", data.era_idx)
+    cols["org_idx"] = ("obs", data.org_idx)
+    return xr.Dataset(cols, coords={"obs": data.table["model"].to_numpy(dtype=str)})
+
+
+def fit(
+    df: pd.DataFrame,
+    *,
+    variant: str = "era",
+    priors: dict[str, dict[str, Any]],
+    sampler: str = "nutpie",
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int = 1,
+    progress: bool = False,
+    data_hash: str = "",
+    data_file: str = "",
+) -> tuple[Any, dict[str, Any], FitData]:
+    """Fit one variant to a validated table; returns (InferenceData with all groups, metadata, FitData)."""
+    import datetime
+
+    import arviz
+    import pymc
+
+    from . import __version__
+    from .bayes_law import ERA_STEP
+    from .diagnostics import diagnose
+
+    data = prepare(df, variant)
+    model = build_model(data, variant, priors)
+    raw, timings = sample(model, sampler=sampler, chains=chains, draws=draws, tune=tune, seed=seed, progress=progress)
+    try:
+        from importlib.metadata import version
+
+        sampler_version = version(sampler)
+    except Exception:  # noqa: BLE001 - the version string is informative only
+        sampler_version = "unknown"
+    meta = {
+        "kind": "perflaw",
+        "variant": variant,
+        "package_version": __version__,
+        "pymc_version": pymc.__version__,
+        "arviz_version": arviz.__version__,
+        "sampler": {"name": sampler, "version": sampler_version, "chains": chains, "draws": draws, "tune": tune},
+        "seed": seed,
+        "priors": priors,
+        "data_hash": data_hash,
+        "data_file": data_file,
+        "n_obs": len(data.y),
+        "skipped": [f"{m}: lacks {r}" for m, r in data.skipped],
+        "era_start": data.era_start if variant != "plain" else -1.0,
+        "era_n": data.n_era,
+        "era_bins": data.era_bins,
+        "era_step": ERA_STEP,
+        "centre": list(CENTRE),
+        "floor_censor": FLOOR_CENSOR,
+        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **timings,
+    }
+    idata = add_groups(clean_idata(raw), data, seed, priors, meta)
+    meta["diagnostics"] = diagnose(idata)
+    return idata, meta, data
