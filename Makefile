@@ -15,9 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# The main job: validate the data, load the shipped posterior (refit if the data changed),
+# evaluate it against the published law, predict the example recipes.
 run: $(STAMP)
 	$(BIN)/bayes-perflaw validate
-	$(BIN)/bayes-perflaw evaluate --law paper
+	$(BIN)/bayes-perflaw fit --skip-if-current --out models/perflaw.nc --seed 1 --no-progress
+	$(BIN)/bayes-perflaw evaluate --law paper | tail -n 1
+	$(BIN)/bayes-perflaw evaluate --law bayes | tail -n 1
+	$(BIN)/bayes-perflaw predict --input examples/recipes.csv --output reports/example_predictions.csv
+	$(BIN)/bayes-perflaw predict --input examples/recipes.csv
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -29,11 +35,15 @@ lint: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python scripts/build_reference_data.py
 
-# Refit the shipped posterior (+ card), compare the variants and re-run the backtest (~4 min).
+# Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest and the
+# screening calibration (~8 min).
 models: $(STAMP)
-	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress
+	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress --strict
+	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
 	$(BIN)/python scripts/compare_variants.py
 	$(BIN)/bayes-perflaw backtest --split-date 2024-04 --out reports/backtest.md
+	$(BIN)/python scripts/screen_calibration.py
+	$(BIN)/python scripts/screen_reference.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py

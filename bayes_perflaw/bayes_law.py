@@ -28,7 +28,25 @@ VARIANTS = {
     "plain": "the law, robust censored likelihood, noise per source kind",
     "era": "plain + data-quality random walk over half-year release bins",
     "era_org": "era + organisation offsets with partial pooling",
+    "era_mix": "era with a three-component likelihood (inlier / shifted up / shifted down) for screening",
+    "plain_mix": "plain with the screening mixture (for tables without release dates)",
 }
+MIXTURE_COMPONENTS = ("inlier", "high", "low")
+
+
+def has_era(variant: str) -> bool:
+    """Variants with the era random walk (they need a release date per row)."""
+    return variant.startswith("era")
+
+
+def has_org(variant: str) -> bool:
+    """Variants with organisation offsets."""
+    return variant.startswith("era_org")
+
+
+def is_mixture(variant: str) -> bool:
+    """Variants whose likelihood is the inlier / high / low mixture (screening)."""
+    return variant.endswith("_mix")
 
 
 def mean_score(x, w1, w2, w3, w4, b, gamma, beta, effect=0.0, xp: Any = np):

@@ -134,8 +134,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Predictions next to reported scores for a reference table, with the error."""
-    from .predict import predict_paper
+    """Predictions next to reported scores for a reference table, with the error (and coverage)."""
+    from .predict import predict_bayes, predict_paper
     from .schema import law_gaps, validate
     from .tables import read_table
 
@@ -145,15 +145,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     usable = (gaps == "") & df["mmlu"].notna()
     for model, gap in zip(df["model"][~usable], gaps[~usable], strict=True):
         print(f"skipped {model}: lacks {gap or 'mmlu'}")
-    out = predict_paper(df[usable].reset_index(drop=True), gamma=args.gamma)
+    table = df[usable].reset_index(drop=True)
+    if args.law == "paper":
+        out, what = predict_paper(table, gamma=args.gamma), f"published law (gamma={args.gamma:g})"
+    else:
+        from .posterior import load_draws
+
+        post = load_draws(args.posterior)
+        out = predict_bayes(table, post)
+        what = f"Bayesian law ({post.meta.get('variant')}, in-sample where the table is its fit data)"
     out["error"] = out["mmlu_mean"] - out["mmlu"]
-    cols = ["model", "release", "mmlu", "mmlu_mean", "error"]
-    emit(out, args.output, cols)
+    emit(out, args.output, ["model", "release", "mmlu", "mmlu_mean", "mmlu_lo", "mmlu_hi", "error"])
     err = out["error"].to_numpy()
-    print(
-        f"published law (gamma={args.gamma:g}) on {len(out)} models: MAE {np.mean(np.abs(err)):.2f}, "
-        f"bias {np.mean(err):+.2f} points (prediction - reported)"
-    )
+    line = f"{what} on {len(out)} models: MAE {np.mean(np.abs(err)):.2f}, bias {np.mean(err):+.2f} points"
+    if args.law == "bayes":
+        inside = (out["mmlu"] >= out["mmlu_lo"]) & (out["mmlu"] <= out["mmlu_hi"])
+        line += f", 90 % interval coverage {inside.mean():.2f}"
+    print(line + " (prediction - reported)")
     return 0
 
 
@@ -182,6 +190,75 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Flag reported scores that do not fit their recipe."""
+    from .schema import law_gaps, validate
+    from .screen import screen_table
+    from .tables import read_table
+
+    if not 0 < args.threshold < 1:
+        raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
+    source = str(args.input)
+    df = validate(read_table(args.input), source=source, require_law_inputs=False)
+    if "mmlu" not in df.columns:
+        raise DataError("missing required column 'mmlu' (the reported score to screen)", source=source, column="mmlu")
+    gaps = law_gaps(df)
+    lacking = gaps.where(gaps != "", "")
+    lacking = [g or ("mmlu" if pd.isna(m) else "") for g, m in zip(lacking, df["mmlu"], strict=True)]
+    for i, (model, gap) in enumerate(zip(df["model"], lacking, strict=True)):
+        if gap:
+            print(f"skipped row {i + 1} ({model}): lacks {gap}")
+    table = df[[g == "" for g in lacking]].reset_index(drop=True)
+    if table.empty:
+        raise DataError("no row has every input of the law and an mmlu score", source=source)
+    if args.refit:
+        post = _refit_mixture(table, args)
+    else:
+        from .posterior import load_draws
+
+        post = load_draws(args.posterior)
+    out = screen_table(table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None)
+    flagged = out[out["flag"] != ""]
+    print(
+        f"screened {len(out)} rows: {int((out['flag'] == 'high').sum())} high, "
+        f"{int((out['flag'] == 'low').sum())} low (two-sided tail probability < {args.threshold:g})"
+    )
+    for _, r in flagged.iterrows():
+        print(
+            f"  {r['flag'].upper():4s} {r['model']}: reported {r['mmlu']:.1f}, predicted {r['mmlu_median']:.1f} "
+            f"[{r['mmlu_lo']:.1f}, {r['mmlu_hi']:.1f}], p_high {r['p_high']:.2f}, p_low {r['p_low']:.2f}, "
+            f"tail {r['tail_prob']:.3f}: {r['explanation']}"
+        )
+    emit(
+        out, args.output, ["model", "mmlu", "mmlu_median", "mmlu_lo", "mmlu_hi", "p_high", "p_low", "tail_prob", "flag"]
+    )
+    return 0
+
+
+def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
+    """Fit the screening mixture to the user's own table (era_mix if every row has a release date)."""
+    from .perflaw_model import fit
+    from .posterior import draws_from_idata
+    from .priors import prior_config
+
+    dated = "release" in table.columns and table["release"].astype(str).str.len().gt(0).all()
+    variant = "era_mix" if dated else "plain_mix"
+    print(f"refitting the screening mixture ({variant}) to {len(table)} rows of {args.input}")
+    idata, meta, _ = fit(
+        table,
+        variant=variant,
+        priors=prior_config("paper"),
+        chains=args.chains,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+    )
+    from .diagnostics import describe
+
+    print(describe(meta["diagnostics"]))
+    return draws_from_idata(idata, meta)
+
+
 def _priors(args: argparse.Namespace) -> dict:
     from .priors import prior_config, read_overrides
 
@@ -190,6 +267,10 @@ def _priors(args: argparse.Namespace) -> dict:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from .fitting import fit_to_file
+
+    if args.skip_if_current and _posterior_is_current(args.out, args.data):
+        print(f"{args.out} is current (fitted to this {args.data.name}, same hash): loading it, not refitting")
+        return 0
 
     meta = fit_to_file(
         args.data,
@@ -202,11 +283,22 @@ def cmd_fit(args: argparse.Namespace) -> int:
         tune=args.tune,
         seed=args.seed,
         progress=not args.no_progress,
+        strict=args.strict,
     )
     if args.strict and not meta["diagnostics"]["converged"]:
         print("bayes-perflaw fit: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
         return 1
     return 0
+
+
+def _posterior_is_current(path: Path, data: Path) -> bool:
+    from .errors import PosteriorFileError
+    from .posterior import file_hash, load_draws
+
+    try:
+        return Path(path).is_file() and load_draws(path).meta.get("data_hash") == file_hash(data)
+    except PosteriorFileError:
+        return False
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -256,7 +348,7 @@ def _add_sampler_flags(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .bayes_law import DEFAULT_VARIANT, VARIANTS
-    from .paths import default_posterior, reference_table
+    from .paths import default_posterior, reference_table, screening_posterior
     from .predict import DEFAULT_SEED
 
     parser = argparse.ArgumentParser(
@@ -270,10 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, nargs="?", default=reference_table())
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("evaluate", help="predictions next to reported scores for a reference table")
+    p = sub.add_parser("evaluate", help="predictions vs reported scores on a reference table")
     p.add_argument("--data", type=Path, default=reference_table())
-    p.add_argument("--law", choices=["paper"], default="paper", help="which law (default paper)")
-    p.add_argument("--gamma", type=float, default=1.0, help="precision loss (default 1)")
+    p.add_argument("--law", choices=["bayes", "paper"], default="bayes", help="Bayesian posterior (default) or paper")
+    p.add_argument("--posterior", type=Path, default=default_posterior(), help="posterior file (default: shipped)")
+    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for --law paper (default 1)")
     p.add_argument("--output", type=Path, help="CSV to write (default: print)")
     p.set_defaults(func=cmd_evaluate)
 
@@ -295,9 +388,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampler_flags(p)
     p.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
     p.add_argument("--out", type=Path, default=default_posterior(), help="posterior netCDF to write")
-    p.add_argument("--strict", action="store_true", help="exit code 1 if the fit does not converge")
+    p.add_argument("--strict", action="store_true", help="exit code 1 (and no file) if the fit does not converge")
+    p.add_argument("--skip-if-current", action="store_true", help="do nothing if --out was fitted to this --data")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("screen", help="flag reported scores that do not fit their recipe (contamination / instability)")
+    p.add_argument("--input", type=Path, required=True, help="CSV of recipes with a reported mmlu per row")
+    p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
+    p.add_argument("--posterior", type=Path, default=screening_posterior(), help="mixture posterior (default: shipped)")
+    p.add_argument("--threshold", type=float, default=0.05, help="flag when the two-sided tail probability is below")
+    p.add_argument("--prob", type=float, default=0.9, help="interval probability (default 0.9)")
+    p.add_argument("--refit", action="store_true", help="fit the mixture to this table instead of the shipped one")
+    p.add_argument("--chains", type=int, default=4, help="--refit: chains")
+    p.add_argument("--draws", type=int, default=1000, help="--refit: draws")
+    p.add_argument("--tune", type=int, default=1000, help="--refit: tuning steps")
+    p.add_argument("--seed", type=int, default=1, help="--refit: seed")
+    p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
     _add_sampler_flags(p)

@@ -53,9 +53,13 @@ def fit_to_file(
     tune: int = 1000,
     seed: int = 1,
     progress: bool = True,
+    strict: bool = False,
     log=print,
 ) -> dict[str, Any]:
-    """Fit, print diagnostics, save the posterior and its JSON card; returns the metadata."""
+    """Fit, print diagnostics, save the posterior and its JSON card; returns the metadata.
+
+    With ``strict`` a fit that breaches a convergence threshold writes nothing.
+    """
     from .diagnostics import describe, warn_if_unconverged
     from .perflaw_model import fit
 
@@ -92,6 +96,9 @@ def fit_to_file(
         f"Pareto k > 0.7: {meta['loo']['pareto_k_gt_0.7']}"
     )
     warn_if_unconverged(meta["diagnostics"])
+    if strict and not meta["diagnostics"]["converged"]:
+        log(f"--strict: not writing {out}")
+        return meta
     save_idata(idata, out, meta)
     card = {
         k: meta[k]

@@ -34,3 +34,8 @@ def reference_table() -> Path:
 def default_posterior() -> Path:
     """The shipped Bayesian Performance Law posterior."""
     return models_dir() / "perflaw.nc"
+
+
+def screening_posterior() -> Path:
+    """The shipped mixture posterior used to screen claims."""
+    return models_dir() / "screen.nc"

@@ -13,7 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bayes_law import FLOOR_CENSOR, VARIANTS, era_bins, era_labels, era_position, mean_score
+from .bayes_law import (
+    FLOOR_CENSOR,
+    MIXTURE_COMPONENTS,
+    VARIANTS,
+    era_bins,
+    era_labels,
+    era_position,
+    has_era,
+    has_org,
+    is_mixture,
+    mean_score,
+)
 from .design import law_inputs
 from .errors import DataError, SamplerNotAvailableError
 from .laws import LawInputs
@@ -52,7 +63,7 @@ def prepare(df: pd.DataFrame, variant: str = "era") -> FitData:
     if variant not in VARIANTS:
         raise DataError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}", column="--variant")
     gaps = law_gaps(df)
-    need_release = variant != "plain"
+    need_release = has_era(variant)
     reasons = []
     for i in range(len(df)):
         lack = [g for g in gaps.iloc[i].split(", ") if g]
@@ -111,11 +122,13 @@ def build_model(data: FitData, variant: str, priors: dict[str, dict[str, Any]]):
     import pytensor.tensor as pt
 
     coords: dict[str, Any] = {"obs": data.table["model"].tolist(), "source_kind": data.source_kinds}
-    if variant != "plain":
+    if has_era(variant):
         labels = [era_labels(data.era_start, data.n_era)[k] for k in data.era_bins]
         coords.update(era_bin=labels, era_gap=labels[:-1])
-    if variant == "era_org":
+    if has_org(variant):
         coords["organization"] = data.orgs
+    if is_mixture(variant):
+        coords["component"] = list(MIXTURE_COMPONENTS)
     with pm.Model(coords=coords) as model:
         rv = {
             name: (
@@ -130,7 +143,7 @@ def build_model(data: FitData, variant: str, priors: dict[str, dict[str, Any]]):
         b = pm.Deterministic("b", rv["b_ref"] - sum(wi * ci for wi, ci in zip(w, CENTRE, strict=True)))
         x = LawInputs(*(pt.as_tensor_variable(np.asarray(v, dtype=float)) for v in data.x))
         effect = pt.zeros(len(data.y))
-        if variant != "plain":
+        if has_era(variant):
             # random walk with drift over the occupied half-year bins, anchored at 0 in the latest: a
             # step over g bins is Normal(drift*g, tau*sqrt(g)) (exact discretisation; no empty bins)
             tau = to_prior(priors["tau_era"]).create_variable("tau_era")
@@ -144,15 +157,40 @@ def build_model(data: FitData, variant: str, priors: dict[str, dict[str, Any]]):
             walk = -pt.cumsum(step[::-1])[::-1]  # era[k] = -sum_{j >= k} step_j; era[last] = 0
             era = pm.Deterministic("era", pt.concatenate([walk, pt.zeros(1)]), dims="era_bin")
             effect = effect + era[data.era_idx]
-        if variant == "era_org":
+        if has_org(variant):
             tau_o = to_prior(priors["tau_org"]).create_variable("tau_org")
             z_o = pm.Normal("org_z", 0.0, 1.0, dims="organization")
             org = pm.Deterministic("org", tau_o * z_o, dims="organization")
             effect = effect + org[data.org_idx]
         mu = pm.Deterministic("mu", mean_score(x, *w, b, rv["gamma"], rv["beta"], effect, xp=pt), dims="obs")
-        dist = pm.StudentT.dist(nu=rv["nu"], mu=mu, sigma=sigma[data.source_idx])
-        pm.Censored("mmlu", dist, lower=FLOOR_CENSOR, upper=None, observed=np.maximum(data.y, FLOOR_CENSOR), dims="obs")
+        if is_mixture(variant):
+            _mixture_likelihood(pm, pt, data, priors, mu, sigma[data.source_idx])
+        else:
+            dist = pm.StudentT.dist(nu=rv["nu"], mu=mu, sigma=sigma[data.source_idx])
+            observed = np.maximum(data.y, FLOOR_CENSOR)
+            pm.Censored("mmlu", dist, lower=FLOOR_CENSOR, upper=None, observed=observed, dims="obs")
     return model
+
+
+def _mixture_likelihood(pm, pt, data: FitData, priors: dict[str, Any], mu, sigma) -> None:
+    """Inlier / shifted-up / shifted-down Normal components, each censored at the floor, with the
+    discrete membership marginalised (logsumexp). Scores enter as ``pm.Data`` ("mmlu_obs",
+    "censored") so a compiled model can be reused on new scores for the same designs."""
+    weights = to_prior(priors["mix_weights"], dims="component").create_variable("mix_weights")
+    up = to_prior(priors["shift_high"]).create_variable("shift_high")
+    down = to_prior(priors["shift_low"]).create_variable("shift_low")
+    y = pm.Data("mmlu_obs", np.maximum(data.y, FLOOR_CENSOR), dims="obs")
+    cens = pm.Data("censored", data.censored.astype(float), dims="obs")
+    terms = []
+    for k, centre in enumerate((mu, mu + up, mu - down)):
+        # explicit Normal log density and log CDF: PyTensor's guarded normal_lcdf tripled the numba
+        # compile time (74 s); z is clipped at -30, where log Phi is still exact in double precision
+        z_obs = (y - centre) / sigma
+        z_floor = pt.maximum((FLOOR_CENSOR - centre) / sigma, -30.0)
+        logpdf = -0.5 * z_obs**2 - pt.log(sigma) - 0.5 * np.log(2 * np.pi)
+        logcdf = pt.log(0.5 * pt.erfc(-z_floor / np.sqrt(2.0)))
+        terms.append(pt.log(weights[k]) + pt.switch(cens > 0.5, logcdf, logpdf))
+    pm.Potential("mmlu_mixture", pm.math.logsumexp(pt.stack(terms), axis=0).sum())
 
 
 def sample(model, *, sampler: str, chains: int, draws: int, tune: int, seed: int, progress: bool):
@@ -245,18 +283,25 @@ def add_groups(idata, data: FitData, seed: int, priors: dict[str, Any], meta: di
     from .posterior import draws_from_idata
     from .predict import latent_mean
 
-    post = idata.posterior
+    post = with_fixed(idata, priors).posterior
     shape = (post.sizes["chain"], post.sizes["draw"])
-    for name in SCALARS:
-        if name not in post and _is_fixed(priors[name]):
-            post[name] = (("chain", "draw"), np.full(shape, float(priors[name])))
     draws = draws_from_idata(idata, meta)
     mu = latent_mean(data.table, draws, np.random.default_rng(seed)).T.reshape(*shape, -1)
     sigma, nu = post["sigma"].values, post["nu"].values
     dims = ("chain", "draw", "obs")
     coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": data.table["model"].to_numpy(dtype=str)}
-    ll = xr.Dataset({"mmlu": (dims, pointwise_loglik(data, mu, sigma, nu))}, coords=coords)
-    pp = xr.Dataset({"mmlu": (dims, posterior_predictive(data, mu, sigma, nu, seed))}, coords=coords)
+    if is_mixture(meta["variant"]):
+        from .screen import mixture_loglik, mixture_replicate
+
+        parts = (post["mix_weights"].values, post["shift_high"].values, post["shift_low"].values)
+        s_obs = sigma[..., data.source_idx]
+        loglik = mixture_loglik(data.y, data.censored, mu, s_obs, *parts)
+        replicate = mixture_replicate(mu, s_obs, *parts, seed)
+    else:
+        loglik = pointwise_loglik(data, mu, sigma, nu)
+        replicate = posterior_predictive(data, mu, sigma, nu, seed)
+    ll = xr.Dataset({"mmlu": (dims, loglik)}, coords=coords)
+    pp = xr.Dataset({"mmlu": (dims, replicate)}, coords=coords)
     obs = xr.Dataset({"mmlu": ("obs", np.maximum(data.y, FLOOR_CENSOR))}, coords={"obs": coords["obs"]})
     idata.add_groups(log_likelihood=ll, posterior_predictive=pp, observed_data=obs)
     idata.add_groups(fit_data=fit_data_dataset(data))
@@ -302,6 +347,30 @@ def fit_data_dataset(data: FitData):
     return xr.Dataset(cols, coords={"obs": data.table["model"].to_numpy(dtype=str)})
 
 
+def design_meta(data: FitData, variant: str) -> dict[str, Any]:
+    """What prediction needs to know about a fit besides its draws: variant and era bins."""
+    from .bayes_law import ERA_STEP
+
+    return {
+        "kind": "perflaw",
+        "variant": variant,
+        "era_start": data.era_start if has_era(variant) else -1.0,
+        "era_n": data.n_era,
+        "era_bins": data.era_bins,
+        "era_step": ERA_STEP,
+    }
+
+
+def with_fixed(idata, priors: dict[str, Any]):
+    """Add parameters the prior config fixes (plain numbers) as constant draws."""
+    post = idata.posterior
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    for name in SCALARS:
+        if name not in post and _is_fixed(priors[name]):
+            post[name] = (("chain", "draw"), np.full(shape, float(priors[name])))
+    return idata
+
+
 def fit(
     df: pd.DataFrame,
     *,
@@ -323,7 +392,6 @@ def fit(
     import pymc
 
     from . import __version__
-    from .bayes_law import ERA_STEP
     from .diagnostics import diagnose
 
     data = prepare(df, variant)
@@ -336,8 +404,7 @@ def fit(
     except Exception:  # noqa: BLE001 - the version string is informative only
         sampler_version = "unknown"
     meta = {
-        "kind": "perflaw",
-        "variant": variant,
+        **design_meta(data, variant),
         "package_version": __version__,
         "pymc_version": pymc.__version__,
         "arviz_version": arviz.__version__,
@@ -348,10 +415,7 @@ def fit(
         "data_file": data_file,
         "n_obs": len(data.y),
         "skipped": [f"{m}: lacks {r}" for m, r in data.skipped],
-        "era_start": data.era_start if variant != "plain" else -1.0,
-        "era_n": data.n_era,
-        "era_bins": data.era_bins,
-        "era_step": ERA_STEP,
+        **design_meta(data, variant),
         "centre": list(CENTRE),
         "floor_censor": FLOOR_CENSOR,
         "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class Draws:
     meta: dict[str, Any]
     values: dict[str, np.ndarray]
     coords: dict[str, list[str]]
+    fit_scores: dict[str, float] = field(default_factory=dict)  # the fit data's model -> reported score
 
     @property
     def n_draws(self) -> int:
@@ -69,7 +70,13 @@ def draws_from_idata(idata, meta: dict[str, Any]) -> Draws:
         arr = np.asarray(da.values, dtype=float)
         values[name] = arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
     coords = {c: [str(x) for x in post[c].values] for c in post.coords if c not in ("chain", "draw")}
-    return Draws(kind=meta.get("kind", "perflaw"), meta=meta, values=values, coords=coords)
+    fit_scores = {}
+    if "fit_data" in idata.groups():
+        fd = idata.fit_data
+        fit_scores = dict(
+            zip(map(str, fd["obs"].values), np.asarray(fd["mmlu"].values, dtype=float).tolist(), strict=True)
+        )
+    return Draws(kind=meta.get("kind", "perflaw"), meta=meta, values=values, coords=coords, fit_scores=fit_scores)
 
 
 def _attr(value: Any) -> Any:
@@ -119,6 +126,10 @@ def load_draws(path: str | Path, kind: str = "perflaw") -> Draws:
                 elif ds.ndim >= 2:
                     arr = np.asarray(ds[()], dtype=float)
                     values[name] = arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
+            fit_scores = {}
+            if "fit_data" in f and "obs" in f["fit_data"] and "mmlu" in f["fit_data"]:
+                names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["fit_data"]["obs"][()]]
+                fit_scores = dict(zip(names, np.asarray(f["fit_data"]["mmlu"][()], dtype=float).tolist(), strict=True))
     except PosteriorFileError:
         raise
     except (OSError, KeyError, ValueError) as err:
@@ -126,4 +137,4 @@ def load_draws(path: str | Path, kind: str = "perflaw") -> Draws:
     bad = [k for k, v in values.items() if not np.all(np.isfinite(v))]
     if bad:
         raise PosteriorFileError(f"{path}: non-finite draws in {bad} (corrupt file)")
-    return Draws(kind=kind, meta=meta, values=values, coords=coords)
+    return Draws(kind=kind, meta=meta, values=values, coords=coords, fit_scores=fit_scores)

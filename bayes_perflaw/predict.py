@@ -115,6 +115,14 @@ def latent_mean(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.n
     )
 
 
+def student_t(nu: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Standard Student-t variates, (recipes x draws), with ``nu`` per draw (a scalar when constant:
+    the default fixes nu = 4, and a scalar nu is ~25 % faster than an array)."""
+    if np.all(nu == nu[0]):
+        return rng.standard_t(float(nu[0]), size=shape)
+    return rng.standard_t(np.broadcast_to(nu[None, :], shape))
+
+
 def predictive_draws(
     df: pd.DataFrame, post: Draws, *, noise: bool = True, seed: int = DEFAULT_SEED, source: str | None = None
 ) -> np.ndarray:
@@ -122,8 +130,11 @@ def predictive_draws(
     rng = np.random.default_rng(seed)
     out = latent_mean(df, post, rng)
     if noise:
-        nu = post.values["nu"][None, :]
-        out = out + source_sigma(df, post, source) * rng.standard_t(np.broadcast_to(nu, out.shape))
+        sigma = source_sigma(df, post, source)
+        if "mix_weights" in post.values:  # screening posterior: Normal noise of the inlier component
+            out = out + sigma * rng.standard_normal(out.shape)
+        else:
+            out = out + sigma * student_t(post.values["nu"], out.shape, rng)
     return np.clip(out, SCORE_MIN, SCORE_MAX)
 
 

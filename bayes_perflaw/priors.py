@@ -58,6 +58,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "tau_era": _p("Gamma", alpha=2.0, beta=0.5),
         "drift_era": _p("Normal", mu=0.0, sigma=2.0),  # era trend, points per half year
         "tau_org": _p("HalfNormal", sigma=4.0),  # spread of organisation offsets, points
+        # screening mixture (variant era_mix): weights of inlier / high / low, and the two shifts (points)
+        "mix_weights": _p("Dirichlet", a=[18.0, 1.0, 1.0]),
+        "shift_high": _p("Gamma", alpha=6.0, beta=0.5),  # mean 12, sd 4.9
+        "shift_low": _p("Gamma", alpha=6.0, beta=0.5),
     },
     "weak": {
         "w1": _p("Normal", mu=0.0, sigma=20.0),
@@ -72,6 +76,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "tau_era": _p("HalfNormal", sigma=10.0),
         "drift_era": _p("Normal", mu=0.0, sigma=5.0),
         "tau_org": _p("HalfNormal", sigma=10.0),
+        "mix_weights": _p("Dirichlet", a=[1.0, 1.0, 1.0]),
+        "shift_high": _p("Gamma", alpha=2.0, beta=0.2),
+        "shift_low": _p("Gamma", alpha=2.0, beta=0.2),
     },
 }
 

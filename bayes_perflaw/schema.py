@@ -164,12 +164,18 @@ def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | N
 
 def law_gaps(df: pd.DataFrame) -> pd.Series:
     """For a validated table: '' where a row has every input the law needs, else the missing columns."""
-    moe = df["num_experts"].fillna(0) > 1 if "num_experts" in df.columns else pd.Series(False, index=df.index)
-    reasons = []
-    for i in range(len(df)):
-        need = list(LAW_FIELDS) + (list(MOE_FIELDS) if moe.iloc[i] else ["intermediate_size"])
-        lacking = [c for c in need if c not in df.columns or pd.isna(df[c].iloc[i])]
-        reasons.append(", ".join(lacking))
+    n = len(df)
+    moe = (df["num_experts"].fillna(0) > 1).to_numpy() if "num_experts" in df.columns else np.zeros(n, dtype=bool)
+
+    def lacking(col: str) -> np.ndarray:
+        return df[col].isna().to_numpy() if col in df.columns else np.ones(n, dtype=bool)
+
+    parts = [(c, lacking(c)) for c in LAW_FIELDS]
+    parts += [(c, lacking(c) & moe) for c in MOE_FIELDS]
+    parts.append(("intermediate_size", lacking("intermediate_size") & ~moe))
+    order = list(LAW_FIELDS) + list(MOE_FIELDS) + ["intermediate_size"]
+    parts.sort(key=lambda p: order.index(p[0]))
+    reasons = [", ".join(c for c, miss in parts if miss[i]) for i in range(n)] if n else []
     return pd.Series(reasons, index=df.index, dtype=object)
 
 

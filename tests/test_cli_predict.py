@@ -57,7 +57,15 @@ def test_predict_from_flags_prints_table(cli):
 def test_predict_from_hf_config_estimates_params(cli, tmp_path):
     out = tmp_path / "p.csv"
     res = cli(
-        "predict", "--hf-config", str(FIXTURES / "hf" / "llama3_8b.json"), "--tokens", "15T", "--output", str(out)
+        "predict",
+        "--law",
+        "paper",
+        "--hf-config",
+        str(FIXTURES / "hf" / "llama3_8b.json"),
+        "--tokens",
+        "15T",
+        "--output",
+        str(out),
     )
     assert res.returncode == 0, res.stderr
     row = pd.read_csv(out).iloc[0]
@@ -67,10 +75,13 @@ def test_predict_from_hf_config_estimates_params(cli, tmp_path):
 
 
 def test_evaluate_prints_errors_and_mae(cli):
-    res = cli("evaluate")
+    res = cli("evaluate", "--law", "paper")
     assert res.returncode == 0, res.stderr
     assert "skipped Mistral 7B (v0.1): lacks tokens_T" in res.stdout
     assert "published law (gamma=1) on 72 models: MAE 9.18" in res.stdout
+    res = cli("evaluate")
+    assert res.returncode == 0, res.stderr
+    assert "Bayesian law (era" in res.stdout and "90 % interval coverage" in res.stdout
 
 
 def test_validate_reference_table_lists_gaps(cli):

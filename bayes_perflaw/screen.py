@@ -1,0 +1,155 @@
+"""Screening reported scores against their recipe (NumPy + SciPy; no PyMC).
+
+The mixture variant (``era_mix``) says each reference score is an inlier (Normal around the law),
+or shifted **up** by ``shift_high`` (contamination-like: test-set leakage, distillation, undisclosed
+data) or **down** by ``shift_low`` (instability-like: precision loss, a broken run, weak data), all
+censored at the chance floor. Memberships are exact: for every posterior draw the three component
+densities give the posterior probability of each component, averaged over draws. For a new claim
+the same is done with the recipe's predicted mean (era extrapolated as in :mod:`predict`).
+
+``tail_prob`` is the two-sided posterior-predictive tail probability of the score under the inlier
+component, computed analytically per draw: ``2 * min(P(y_rep <= y), P(y_rep >= y))``; for a row that
+was itself fitted, under its leave-one-out predictive (importance-weighted draws; column ``loo``). A row is
+flagged when ``tail_prob < threshold`` (default 0.05, so about 5 % of clean rows are flagged if the
+predictive is calibrated; reports/screening.md measures it), in the direction of the score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from .bayes_law import FLOOR_CENSOR, SCORE_MAX, SCORE_MIN
+from .posterior import Draws
+from .predict import DEFAULT_SEED, latent_mean, source_sigma, summarise_draws, with_predictions
+
+DEFAULT_THRESHOLD = 0.05
+CAUSES = {
+    "high": "scores higher than its recipe explains: possible test-set contamination, distillation from a "
+    "stronger model, instruction-like or undisclosed extra data, or a tuned checkpoint reported as base",
+    "low": "scores lower than its recipe explains: possible training instability or precision loss, a broken "
+    "run, weak or heavily filtered data, or an evaluation-harness mismatch",
+}
+
+
+def component_logdens(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
+    """log(w_k) + log density of each component, stacked on a new first axis (3, ...).
+
+    ``weights`` has a last axis of 3 (inlier, high, low) that broadcasts against ``mu``'s leading axes.
+    """
+    centres = (mu, mu + up, mu - down)
+    out = []
+    for k, c in enumerate(centres):
+        dens = np.where(censored, stats.norm.logcdf(FLOOR_CENSOR, c, sigma), stats.norm.logpdf(y, c, sigma))
+        out.append(np.log(weights[..., k]) + dens)
+    return np.stack(out)
+
+
+def _mix_parts(weights, up, down, ndim_obs: int = 1):
+    """Give per-draw mixture parameters a trailing axis per observation dimension."""
+    pad = (None,) * ndim_obs
+    return weights[(..., *pad, slice(None))], up[(..., *pad)], down[(..., *pad)]
+
+
+def mixture_loglik(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
+    """Pointwise log-likelihood of the mixture; mu/sigma (..., obs), weights (..., 3), shifts (...)."""
+    w, u, d = _mix_parts(weights, up, down)
+    return special.logsumexp(component_logdens(y, censored, mu, sigma, w, u, d), axis=0)
+
+
+def memberships(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
+    """Posterior probability of each component per draw and observation, shape (3, ..., obs)."""
+    w, u, d = _mix_parts(weights, up, down)
+    logd = component_logdens(y, censored, mu, sigma, w, u, d)
+    return np.exp(logd - special.logsumexp(logd, axis=0, keepdims=True))
+
+
+def mixture_replicate(mu, sigma, weights, up, down, seed: int) -> np.ndarray:
+    """Replicated scores on the censored scale: draw a component, then Normal noise."""
+    rng = np.random.default_rng(seed)
+    w, u, d = _mix_parts(weights, up, down)
+    cum = np.cumsum(np.broadcast_to(w, (*mu.shape, 3)), axis=-1)
+    k = (rng.random(mu.shape)[..., None] > cum).sum(axis=-1)
+    centre = np.where(k == 1, mu + u, np.where(k == 2, mu - d, mu))
+    return np.maximum(centre + sigma * rng.standard_normal(mu.shape), FLOOR_CENSOR)
+
+
+def loo_weights(loglik: np.ndarray) -> np.ndarray:
+    """Leave-one-out importance weights from pointwise log-likelihoods (draws, rows).
+
+    w_d ~ 1 / p(y_i | theta_d), truncated at sqrt(S) times their mean (truncated importance
+    sampling, Ionides 2008) and normalised over draws: the posterior as if row i had not been fitted.
+    """
+    logw = -loglik
+    w = np.exp(logw - logw.max(axis=0, keepdims=True))
+    cap = w.mean(axis=0, keepdims=True) * np.sqrt(w.shape[0])
+    w = np.minimum(w, cap)
+    return w / w.sum(axis=0, keepdims=True)
+
+
+def _in_fit(df: pd.DataFrame, post: Draws) -> np.ndarray:
+    """Rows that are the posterior's own fit data (same model name and same score)."""
+    fitted = post.fit_scores
+    return np.array([abs(fitted.get(m, np.nan) - y) < 1e-9 for m, y in zip(df["model"], df["mmlu"], strict=True)])
+
+
+def screen_table(
+    df: pd.DataFrame,
+    post: Draws,
+    *,
+    prob: float = 0.9,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = DEFAULT_SEED,
+    in_sample: np.ndarray | bool | None = None,
+) -> pd.DataFrame:
+    """Screening columns for a validated table with ``mmlu`` in every row (mixture posterior).
+
+    Rows that were part of the posterior's fit (``in_sample``; by default detected from the file's fit
+    data) are judged by their leave-one-out predictive (:func:`loo_weights`), so a row cannot vouch
+    for itself; other rows by the plain posterior predictive.
+    """
+    if "mix_weights" not in post.values:
+        raise ValueError("screening needs a mixture posterior (variant era_mix or plain_mix)")
+    rng = np.random.default_rng(seed)
+    mu = latent_mean(df, post, rng).T  # (draws, rows), the layout of the mixture functions
+    sigma = source_sigma(df, post, None).T
+    y = df["mmlu"].to_numpy(dtype=float)[None, :]
+    cens = y <= FLOOR_CENSOR
+    v = post.values
+    parts = (v["mix_weights"], v["shift_high"], v["shift_low"])
+    p = memberships(y, cens, mu, sigma, *parts).mean(axis=1)
+    loo = _in_fit(df, post) if in_sample is None else np.broadcast_to(np.asarray(in_sample, dtype=bool), (len(df),))
+    n_draws = mu.shape[0]
+    weights = np.full(mu.shape, 1.0 / n_draws)
+    if loo.any():
+        weights[:, loo] = loo_weights(mixture_loglik(y, cens, mu, sigma, *parts))[:, loo]
+    y_eff = np.maximum(y, FLOOR_CENSOR)
+    below = (weights * stats.norm.cdf(y_eff, mu, sigma)).sum(axis=0)
+    above = np.where(cens[0], 1.0, (weights * stats.norm.sf(y_eff, mu, sigma)).sum(axis=0))
+    tail = np.minimum(1.0, 2.0 * np.minimum(below, above))
+    pick = np.stack([rng.choice(n_draws, n_draws, p=weights[:, j]) for j in range(mu.shape[1])], axis=1)
+    cols_idx = np.arange(mu.shape[1])[None, :]
+    replicate = mu[pick, cols_idx] + sigma[pick, cols_idx] * rng.standard_normal(mu.shape)
+    summary = summarise_draws(np.clip(replicate, SCORE_MIN, SCORE_MAX).T, prob)
+    yv = y[0]
+    lo, hi, med = summary["mmlu_lo"].to_numpy(), summary["mmlu_hi"].to_numpy(), summary["mmlu_median"].to_numpy()
+    direction = np.where(yv > med, "high", "low")
+    flag = np.where(tail < threshold, direction, "")
+    outside = np.where(yv > hi, yv - hi, np.where(yv < lo, yv - lo, 0.0))
+    explanation = [
+        f"{abs(o):.1f} points {'above' if f == 'high' else 'below'} the {prob:.0%} interval; {CAUSES[f]}" if f else ""
+        for f, o in zip(flag, outside, strict=True)
+    ]
+    cols = pd.DataFrame(
+        {
+            "p_high": p[1],
+            "p_low": p[2],
+            "tail_prob": tail,
+            "flag": flag,
+            "outside_by": outside,
+            "loo": loo,
+            "explanation": explanation,
+        }
+    )
+    return with_predictions(with_predictions(df, summary), cols)
