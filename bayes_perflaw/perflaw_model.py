@@ -16,6 +16,7 @@ import pandas as pd
 from .bayes_law import (
     FLOOR_CENSOR,
     MIXTURE_COMPONENTS,
+    SCORE_MAX,
     VARIANTS,
     era_bins,
     era_labels,
@@ -272,7 +273,7 @@ def posterior_predictive(data: FitData, mu, sigma, nu, seed: int) -> np.ndarray:
     """Replicated scores on the observed (censored) scale, one per draw and observation."""
     rng = np.random.default_rng(seed)
     eps = rng.standard_t(np.broadcast_to(nu[..., None], mu.shape)) * sigma[..., data.source_idx]
-    return np.maximum(mu + eps, FLOOR_CENSOR)
+    return np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)
 
 
 def add_groups(idata, data: FitData, seed: int, priors: dict[str, Any], meta: dict[str, Any]):

@@ -72,7 +72,7 @@ def mixture_replicate(mu, sigma, weights, up, down, seed: int) -> np.ndarray:
     cum = np.cumsum(np.broadcast_to(w, (*mu.shape, 3)), axis=-1)
     k = (rng.random(mu.shape)[..., None] > cum).sum(axis=-1)
     centre = np.where(k == 1, mu + u, np.where(k == 2, mu - d, mu))
-    return np.maximum(centre + sigma * rng.standard_normal(mu.shape), FLOOR_CENSOR)
+    return np.clip(centre + sigma * rng.standard_normal(mu.shape), FLOOR_CENSOR, SCORE_MAX)
 
 
 def loo_weights(loglik: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
     from bayes_perflaw.paths import reference_table
     from bayes_perflaw.perflaw_model import fit
     from bayes_perflaw.priors import prior_config
-    from bayes_perflaw.tables import atomic_write
+    from bayes_perflaw.tables import atomic_write, write_csv
 
     warnings.filterwarnings("ignore")
     df = load_reference(reference_table())
@@ -59,6 +59,7 @@ def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
         ]
     )
     atomic_write(out, lambda tmp: tmp.write_text(text))
+    write_csv(cmp.round(3).reset_index().rename(columns={"index": "variant"}), out.with_suffix(".csv"))
     print(f"wrote {out}")
     return 0
 

@@ -1,0 +1,359 @@
+"""Self-contained HTML diagnostic report for a posterior (ArviZ + matplotlib + jinja2).
+
+``write_report(posterior, out_dir)`` writes ``out_dir/index.html`` (inline CSS, figures embedded as
+PNG) and the tables as CSV beside it. Every figure is drawn through :func:`figure`, which turns a
+failure into a visible note instead of stopping the report. Thresholds are PyMC's (diagnostics.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars
+from .paper import B_PAPER, W_PAPER
+from .priors import B_REF_PAPER
+from .tables import atomic_write, write_csv
+
+SCALAR_PARAMS = (
+    "w1",
+    "w2",
+    "w3",
+    "w4",
+    "b_ref",
+    "b",
+    "gamma",
+    "beta",
+    "tau_era",
+    "drift_era",
+    "tau_org",
+    "shift_high",
+    "shift_low",
+)
+PUBLISHED = {"w1": W_PAPER[0], "w2": W_PAPER[1], "w3": W_PAPER[2], "w4": W_PAPER[3], "b": B_PAPER, "b_ref": B_REF_PAPER}
+
+
+@dataclass
+class Figure:
+    """An embedded PNG (``data``) or the note that replaced a failing plot."""
+
+    title: str
+    caption: str
+    data: str = ""
+    error: str = ""
+
+
+def figure(title: str, caption: str, draw: Callable[[], Any]) -> Figure:
+    """Run ``draw`` (returns a matplotlib figure or axes); embed it as PNG, or keep a note if it fails."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = draw()
+        fig = out if hasattr(out, "savefig") else np.ravel(out)[0].get_figure()
+        fig.tight_layout()  # no title over the axis labels of the row above
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+        plt.close("all")
+        return Figure(title, caption, data=base64.b64encode(buf.getvalue()).decode())
+    except Exception as err:  # noqa: BLE001 - any plotting failure becomes a visible note
+        plt.close("all")
+        last = traceback.format_exception_only(type(err), err)[-1].strip()
+        return Figure(title, caption, error=f"This plot could not be drawn: {last}")
+
+
+def light(ok: bool, warn: bool = False) -> str:
+    return "pass" if ok else ("warn" if warn else "fail")
+
+
+def checks(diag: dict[str, Any], loo: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Traffic-light rows: check, value, threshold, status."""
+    chains = diag["chains"]
+    ess_min = ESS_PER_CHAIN_MIN * chains
+    rows = [
+        {
+            "check": "r_hat (max)",
+            "value": f"{diag['r_hat_max']:.3f}",
+            "threshold": f"<= {RHAT_MAX}",
+            "status": light(diag["r_hat_max"] <= RHAT_MAX),
+        },
+        {
+            "check": "ESS bulk (min)",
+            "value": f"{diag['ess_bulk_min']:.0f}",
+            "threshold": f">= {ess_min} ({ESS_PER_CHAIN_MIN} per chain)",
+            "status": light(diag["ess_bulk_min"] >= ess_min),
+        },
+        {
+            "check": "ESS tail (min)",
+            "value": f"{diag['ess_tail_min']:.0f}",
+            "threshold": f">= {ess_min} ({ESS_PER_CHAIN_MIN} per chain)",
+            "status": light(diag["ess_tail_min"] >= ess_min),
+        },
+        {
+            "check": "divergences",
+            "value": str(diag["divergences"]),
+            "threshold": "0",
+            "status": light(diag["divergences"] == 0),
+        },
+        {
+            "check": "BFMI (min)",
+            "value": f"{diag['bfmi_min']:.2f}",
+            "threshold": f">= {BFMI_MIN}",
+            "status": light(diag["bfmi_min"] >= BFMI_MIN),
+        },
+    ]
+    if loo is not None:
+        bad, very_bad = loo["pareto_k_gt_0.7"], loo["pareto_k_gt_1"]
+        rows.append(
+            {
+                "check": "Pareto k (PSIS-LOO)",
+                "value": f"{bad} of {loo['n_obs']} above {PARETO_K_MAX}",
+                "threshold": f"all <= {PARETO_K_MAX}",
+                "status": light(bad == 0, warn=very_bad == 0),
+            }
+        )
+    return rows
+
+
+def prior_samples(spec: Any, n: int = 4000, seed: int = 0) -> np.ndarray | None:
+    """Draws from a prior dict (fixed numbers and vector priors give None)."""
+    if not isinstance(spec, dict):
+        return None
+    import logging
+
+    from .priors import to_prior
+
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no "Sampling: [variable]" chatter per parameter
+    try:
+        ds = to_prior(spec).sample_prior(draws=n, random_seed=seed)
+    except Exception:  # noqa: BLE001 - an unsamplable prior just has no curve
+        return None
+    finally:
+        logger.setLevel(level)
+    arr = np.asarray(next(iter(ds.data_vars.values())).values, dtype=float).ravel()
+    return arr if arr.size else None
+
+
+def _prior_vs_posterior(idata, meta: dict[str, Any]):
+    import matplotlib.pyplot as plt
+
+    names = [p for p in SCALAR_PARAMS if p in idata.posterior and float(idata.posterior[p].std()) > 0]
+    cols = 3
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows))
+    for ax, name in zip(np.ravel(axes), names, strict=False):
+        post = idata.posterior[name].values.ravel()
+        lo, hi = np.quantile(post, [0.001, 0.999])
+        prior = prior_samples(meta.get("priors", {}).get(name))
+        if prior is not None:
+            plo, phi = np.quantile(prior, [0.01, 0.99])
+            lo, hi = min(lo, plo), max(hi, phi)
+            ax.hist(prior, bins=60, range=(lo, hi), density=True, alpha=0.45, color="tab:gray", label="prior")
+        ax.hist(post, bins=60, range=(lo, hi), density=True, alpha=0.75, color="tab:blue", label="posterior")
+        if name in PUBLISHED:
+            ax.axvline(PUBLISHED[name], color="tab:red", lw=2, label="published")
+        ax.set_title(name, fontsize=11)
+        ax.tick_params(labelsize=8)
+    for ax in np.ravel(axes)[len(names) :]:
+        ax.set_visible(False)
+    np.ravel(axes)[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _predicted_vs_reported(table: pd.DataFrame, label_top: int = 14):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 8))
+    year = table["release"].str[:4].astype(float) + (table["release"].str[5:7].astype(float) - 1) / 12
+    err = np.vstack([table["mmlu_median"] - table["mmlu_lo"], table["mmlu_hi"] - table["mmlu_median"]])
+    ax.errorbar(table["mmlu"], table["mmlu_median"], yerr=err, fmt="none", ecolor="0.75", lw=1, zorder=1)
+    sc = ax.scatter(table["mmlu"], table["mmlu_median"], c=year, cmap="viridis", s=28, zorder=2)
+    ax.plot([20, 95], [20, 95], color="0.3", ls="--", lw=1)
+    resid = (table["mmlu"] - table["mmlu_median"]).abs()
+    placed: list[tuple[float, float]] = []  # label anchors already used, in data units
+    for i in resid.sort_values(ascending=False).index:
+        x, y = float(table.loc[i, "mmlu"]), float(table.loc[i, "mmlu_median"])
+        # greedy: skip a label whose box would touch one already placed (every model is in the table below)
+        if len(placed) >= label_top or any(abs(x - px) < 9 and abs(y - py) < 2.2 for px, py in placed):
+            continue
+        placed.append((x, y))
+        ax.annotate(table.loc[i, "model"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.set_xlabel("reported MMLU, 5-shot (%)")
+    ax.set_ylabel("predicted MMLU: median and 90 % interval (%)")
+    ax.set_xlim(20, 95)
+    ax.set_ylim(20, 100)
+    fig.colorbar(sc, ax=ax, label="release (year)")
+    ax.set_title(f"Predicted vs reported ({len(table)} reference models; the largest misses labelled)")
+    return fig
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def table_html(df: pd.DataFrame | None, highlight: Callable[[pd.Series], bool] | None = None, digits: int = 2) -> str:
+    """A plain HTML table; rows where ``highlight`` is true get class "bad"."""
+    if df is None or df.empty:
+        return '<p class="note">Not available.</p>'
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for _, row in df.iterrows():
+        cls = ' class="bad"' if highlight is not None and highlight(row) else ""
+        cells = "".join(
+            f"<td>{v:.{digits}f}</td>" if isinstance(v, (float, np.floating)) else f"<td>{html.escape(str(v))}</td>"
+            for v in row
+        )
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | Path | None = None) -> Path:
+    """Write ``out_dir/index.html`` and CSV tables; returns the HTML path."""
+    import arviz as az
+    import jinja2
+    import matplotlib
+    import pymc
+
+    from . import __version__
+    from .fitting import loo_summary
+    from .paths import screening_posterior
+    from .posterior import load_draws, load_idata
+    from .predict import predict_bayes
+    from .screen import screen_table
+
+    posterior, out_dir = Path(posterior), Path(out_dir)
+    reports_dir = Path(reports_dir) if reports_dir else out_dir.parent
+    draws = load_draws(posterior)
+    meta = draws.meta
+    idata = load_idata(posterior)
+    names = key_vars(idata)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore")
+        summary = az.summary(idata, var_names=names)
+        loo = loo_summary(idata)
+        loo_obj = az.loo(idata, pointwise=True)
+    chains = meta["diagnostics"]["chains"]
+    ess_min = ESS_PER_CHAIN_MIN * chains
+    summary = summary.reset_index().rename(columns={"index": "parameter"})
+    constant = summary["sd"] == 0  # the era random walk's anchor bin is fixed at 0 by construction
+    anchors = ", ".join(summary.loc[constant, "parameter"])
+    summary = summary[~constant].reset_index(drop=True)
+
+    def failing(row: pd.Series) -> bool:
+        return bool(row["r_hat"] > RHAT_MAX or row["ess_bulk"] < ess_min or row["ess_tail"] < ess_min)
+
+    fit_df = idata.fit_data.to_dataframe().reset_index(drop=True)
+    fit_df["release"] = fit_df["release"].astype(str)
+    fit_df["organization"] = fit_df["organization"].astype(str)
+    fit_df["model"] = fit_df["model"].astype(str)
+    fit_df["mmlu_source_kind"] = fit_df["mmlu_source_kind"].astype(str)
+    pred = predict_bayes(fit_df, draws)
+    residuals = pred[["model", "organization", "release", "mmlu", "mmlu_median", "mmlu_lo", "mmlu_hi"]].copy()
+    residuals["residual"] = residuals["mmlu"] - residuals["mmlu_median"]
+    screen_note = ""
+    if screening_posterior().is_file() and meta.get("kind") == "perflaw":
+        flags = screen_table(fit_df, load_draws(screening_posterior()))
+        residuals = residuals.merge(flags[["model", "p_high", "p_low", "tail_prob", "flag"]], on="model")
+        residuals["outlier_prob"] = residuals[["p_high", "p_low"]].max(axis=1)
+        residuals = residuals.sort_values("outlier_prob", ascending=False)
+        screen_note = f"Outlier probabilities from the screening posterior ({screening_posterior().name})."
+    else:
+        residuals = residuals.reindex(residuals["residual"].abs().sort_values(ascending=False).index)
+
+    scalars = [n for n in names if n in SCALAR_PARAMS]
+    figures = {
+        "rank": figure(
+            "Rank plots",
+            "Uniform ranks across chains mean the chains explore the same distribution.",
+            lambda: az.plot_rank(idata, var_names=scalars, figsize=(12, 2.2 * len(scalars))),
+        ),
+        "energy": figure(
+            "Energy",
+            "Marginal energy and energy transitions should overlap (BFMI).",
+            lambda: az.plot_energy(idata, figsize=(7, 4)),
+        ),
+        "priors": figure(
+            "Prior vs posterior",
+            "Grey: prior; blue: posterior; red: the published coefficients "
+            "(b_ref is the published law's raw score at the reference recipe).",
+            lambda: _prior_vs_posterior(idata, meta),
+        ),
+        "ppc": figure(
+            "Posterior predictive check",
+            "Observed scores (censored at the chance floor + 5) against replicated data sets.",
+            lambda: az.plot_ppc(idata, num_pp_samples=100, figsize=(8, 4)),
+        ),
+        "khat": figure(
+            "Pareto k",
+            f"PSIS-LOO shape estimates per model; above {PARETO_K_MAX} the LOO estimate for that model is unreliable.",
+            lambda: az.plot_khat(loo_obj, figsize=(8, 3.5)),
+        ),
+        "loo_pit": figure(
+            "LOO-PIT",
+            "Leave-one-out probability integral transform: uniform if calibrated.",
+            lambda: az.plot_loo_pit(idata, y="mmlu", figsize=(7, 4)),
+        ),
+        "pred": figure(
+            "Predicted vs reported",
+            "Median and 90 % predictive interval for a reported score; colour is the release date.",
+            lambda: _predicted_vs_reported(pred.assign(release=fit_df["release"])),
+        ),
+    }
+    comparison = _read_csv(reports_dir / "model_comparison.csv")
+    backtest = _read_csv(reports_dir / "backtest.csv")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_csv(summary, out_dir / "summary.csv")
+    write_csv(residuals, out_dir / "residuals.csv")
+    n_params = int(sum(np.prod(idata.posterior[v].shape[2:]) for v in names))
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bayes_perflaw", "templates"), autoescape=jinja2.select_autoescape(["html"])
+    )
+    page = env.get_template("report.html.j2").render(
+        title=f"bayes_perflaw: {posterior.name} ({meta.get('variant')})",
+        checks=checks(meta["diagnostics"], loo),
+        meta_rows=[
+            ("posterior file", posterior.name),
+            ("model kind / variant", f"{meta.get('kind')} / {meta.get('variant')}"),
+            ("bayes_perflaw (fit / report)", f"{meta.get('package_version')} / {__version__}"),
+            ("PyMC / ArviZ (fit)", f"{meta.get('pymc_version')} / {meta.get('arviz_version')}"),
+            ("PyMC / ArviZ / matplotlib (report)", f"{pymc.__version__} / {az.__version__} / {matplotlib.__version__}"),
+            ("sampler", json.dumps(meta.get("sampler"))),
+            ("seed", meta.get("seed")),
+            ("compile / sampling time", f"{meta.get('compile_s')} s / {meta.get('sampling_s')} s"),
+            ("created", meta.get("created")),
+            ("data", f"{meta.get('data_file')} (sha256 {meta.get('data_hash')})"),
+            ("models fitted", meta.get("n_obs")),
+            ("rows skipped", "; ".join(meta.get("skipped", [])) or "none"),
+        ],
+        priors_json=json.dumps(meta.get("priors"), indent=1),
+        summary_html=table_html(summary, failing),
+        anchors=anchors,
+        figures=figures,
+        loo=loo,
+        n_params=n_params,
+        residuals_html=table_html(residuals),
+        screen_note=screen_note,
+        comparison_html=table_html(comparison),
+        backtest_html=table_html(backtest),
+    )
+    index = out_dir / "index.html"
+    atomic_write(index, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return index
