@@ -112,3 +112,18 @@ def flp_score_linear(loss, w0, w1):
 def training_flops(params, tokens):
     """C = 6 * N * D (parameters and tokens as counts)."""
     return 6.0 * params * tokens
+
+
+# --- the law as one matrix product (SCIENCE.md 1.1) --------------------------------------------
+
+
+def perflaw_features(ln_n, ln_h, ln_d, ln_t_eff, q) -> np.ndarray:
+    """(recipes x 6) features [ln N, ln h, ln d, ln T', -q, 1] for dense recipes (NumPy)."""
+    ones = np.ones_like(np.asarray(ln_n, dtype=float))
+    return np.column_stack([ln_n, ln_h, ln_d, ln_t_eff, -np.asarray(q, dtype=float), ones])
+
+
+def perflaw_coefficients(w1, w2, w3, w4, b, gamma) -> np.ndarray:
+    """(6 x draws) coefficients so that ``perflaw_features(...) @ C`` is the unbounded law."""
+    w1, w2, w3, w4, b, gamma = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (w1, w2, w3, w4, b, gamma))
+    return np.vstack([w1, w2, w3, w4, (w1 + w2 + w3 + w4) * gamma**2, b])
