@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/bayes-perflaw evaluate --law paper | tail -n 1
 	$(BIN)/bayes-perflaw evaluate --law bayes | tail -n 1
 	$(BIN)/bayes-perflaw predict --input examples/recipes.csv --output reports/example_predictions.csv
-	$(BIN)/bayes-perflaw predict --input examples/recipes.csv
+	$(BIN)/bayes-perflaw predict --input examples/recipes.csv --benchmark mmlu-pro
 	$(BIN)/bayes-perflaw screen --input data/reference_models.csv --output reports/reference_flags.csv
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
 
@@ -43,9 +43,10 @@ lint: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_reference_data.py
+	$(BIN)/python scripts/build_benchmark_map.py
 
-# Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest and the
-# screening calibration (~8 min).
+# Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest, the screening
+# calibration and the benchmark mappings, and regenerate the reports (~10 min).
 models: $(STAMP)
 	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
@@ -53,6 +54,7 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw backtest --split-date 2024-04 --out reports/backtest.md
 	$(BIN)/python scripts/screen_calibration.py
 	$(BIN)/python scripts/screen_reference.py
+	$(BIN)/python scripts/fit_benchmark_maps.py
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
 	$(BIN)/bayes-perflaw report --posterior models/screen.nc --out reports/screen
 

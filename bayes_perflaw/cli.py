@@ -165,27 +165,51 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mapping(args: argparse.Namespace):
+    """The benchmark-mapping posterior for --benchmark (None for MMLU)."""
+    if args.benchmark == "mmlu":
+        return None
+    from .paths import mapping_posterior
+    from .posterior import load_draws
+
+    return load_draws(args.map_posterior or mapping_posterior(args.benchmark), kind="map")
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     if not np.isfinite(args.gamma) or args.gamma <= 0:
         raise DataError(f"must be a positive number, got {args.gamma}", source="command line", column="--gamma")
     df, _ = load_recipes(args)
+    mapping = _mapping(args)
     cols = ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"]
-    if args.law == "paper":
-        from .predict import predict_paper
+    if mapping is not None:
+        from .mapping import column
 
-        out = predict_paper(df, gamma=args.gamma)
+        prefix = column(args.benchmark)
+        cols = ["model", "mmlu_median", f"{prefix}_mean", f"{prefix}_median", f"{prefix}_lo", f"{prefix}_hi"]
+    if args.law == "paper":
+        from .predict import predict_paper, predict_paper_mapped
+
+        if mapping is None:
+            out = predict_paper(df, gamma=args.gamma)
+        else:
+            out = predict_paper_mapped(df, args.gamma, mapping, args.prob, args.seed)
     else:
         from .posterior import load_draws
         from .predict import predict_bayes
 
         post = load_draws(args.posterior)
-        out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed)
+        out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed, mapping=mapping)
         kind = "reported score" if not args.no_noise else "law mean (no observation noise)"
         if args.output is None:
             print(
                 f"# Bayesian law ({post.meta.get('variant')}, {post.n_draws} draws from {args.posterior}); "
                 f"{args.prob:.0%} equal-tailed interval for the {kind}"
             )
+    if mapping is not None and args.output is None:
+        print(
+            f"# {args.benchmark.upper()} through the {mapping.meta['variant']} mapping "
+            f"({mapping.n_draws} draws): intervals carry the MMLU and the mapping uncertainty"
+        )
     emit(out, args.output, cols)
     return 0
 
@@ -319,6 +343,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     common = dict(
         post=post,
+        mapping=_mapping(args),
         target=args.target,
         prob=args.prob,
         min_params_B=lo_p,
@@ -335,9 +360,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         best, total, kept = plan(grid, flops, **common)
     law = f"Bayesian law ({post.meta.get('variant')}, {post.n_draws} draws)" if post is not None else "published law"
+    bench = "MMLU" if args.benchmark == "mmlu" else args.benchmark.upper()
     print(
         f"budget {flops:.3g} FLOPs; {total:,} plans scanned, {kept:,} within budget and size bounds; {law}; "
-        f"ranked by {args.rank}; P(MMLU >= {args.target:g}); {args.prob:.0%} intervals"
+        f"ranked by {args.rank}; scores are {bench}; P({bench} >= {args.target:g}); {args.prob:.0%} intervals"
     )
     if best.empty:
         print("no plan fits the budget and bounds")
@@ -419,6 +445,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_benchmark_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--benchmark",
+        choices=["mmlu", "mmlu-pro", "bbh"],
+        default="mmlu",
+        help="also predict this benchmark through the shipped MMLU mapping (default mmlu)",
+    )
+    p.add_argument("--map-posterior", type=Path, help="benchmark-mapping posterior (default: shipped)")
+
+
 def _add_sampler_flags(p: argparse.ArgumentParser) -> None:
     from .paths import reference_table
     from .perflaw_model import SAMPLERS
@@ -472,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-noise", action="store_true", help="interval for the law's mean, without evaluation noise")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the predictive draws")
     p.add_argument("--gamma", type=float, default=1.0, help="precision loss for --law paper (default 1)")
+    _add_benchmark_flags(p)
     _add_recipe_flags(p)
     p.set_defaults(func=cmd_predict)
 
@@ -526,7 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--kv-heads", type=int, default=8, help="parameter count: KV heads")
     g.add_argument("--vocab", type=int, default=150_000, help="parameter count: vocabulary")
     g.add_argument("--tied-embeddings", action="store_true", help="parameter count: tie input/output embeddings")
-    p.add_argument("--target", type=float, default=75.0, help="MMLU target for P(MMLU >= target)")
+    p.add_argument(
+        "--target", type=float, default=75.0, help="target score for P(score >= target), on --benchmark's scale"
+    )
     p.add_argument("--rank", choices=["expected", "prob-target", "shallow"], default="expected")
     p.add_argument("--top", type=int, default=20, help="plans to print")
     p.add_argument("--output", type=Path, help="CSV of every plan within budget and bounds")
@@ -537,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-noise", action="store_true", help="the law's mean, without evaluation noise")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true")
+    _add_benchmark_flags(p)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")

@@ -27,6 +27,13 @@ KEY_VARS = (
     "tau_org",
     "era",
     "org",
+    "mix_weights",
+    "shift_high",
+    "shift_low",
+    "a",
+    "c0",
+    "c1",
+    "floor",
 )
 
 

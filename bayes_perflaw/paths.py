@@ -39,3 +39,8 @@ def default_posterior() -> Path:
 def screening_posterior() -> Path:
     """The shipped mixture posterior used to screen claims."""
     return models_dir() / "screen.nc"
+
+
+def mapping_posterior(benchmark: str) -> Path:
+    """The shipped MMLU -> ``benchmark`` mapping posterior (benchmark: 'mmlu-pro' or 'bbh')."""
+    return models_dir() / f"map-{benchmark}.nc"

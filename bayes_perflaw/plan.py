@@ -26,6 +26,8 @@ import pandas as pd
 from .bayes_law import SCORE_MAX, SCORE_MIN
 from .errors import DataError
 from .laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
+from .mapping import chain
+from .mapping import column as mapping_column
 from .paper import B_PAPER, W_PAPER
 from .posterior import Draws
 
@@ -137,6 +139,7 @@ def plan(
     flops: float,
     *,
     post: Draws | None,
+    mapping: Draws | None = None,
     target: float = 75.0,
     prob: float = 0.9,
     min_params_B: float = 0.0,
@@ -151,7 +154,8 @@ def plan(
 ) -> tuple[pd.DataFrame, int, int]:
     """Scan the grid; returns (top plans ranked, plans scanned, plans within budget and bounds).
 
-    ``post=None`` uses the published point law. Every plan within budget and bounds is passed to
+    ``post=None`` uses the published point law; ``mapping`` (a benchmark-mapping posterior) turns every
+    score, interval and ``target`` into that benchmark's. Every plan within budget and bounds is passed to
     ``sink`` chunk by chunk (for writing), so memory does not grow with the grid.
     """
     if rank not in RANKS:
@@ -165,6 +169,8 @@ def plan(
     ffn_a = arch["intermediate_size"].to_numpy(float)
     size_a = grid.params(layers_a, hidden_a, ffn_a)
     rng = np.random.default_rng(seed)
+    prefix = "mmlu" if mapping is None else mapping_column(mapping.meta["benchmark"])
+    names = {f"mmlu_{k}": f"{prefix}_{k}" for k in ("mean", "lo", "hi")}
     if post is None:
         coef = perflaw_coefficients(*W_PAPER, B_PAPER, 1.0)
         sigma = nu = None
@@ -197,6 +203,10 @@ def plan(
             draws = np.clip(mu, SCORE_MIN, SCORE_MAX)
         else:
             draws = np.clip(mu + sigma[None, :] * rng.standard_t(nu, size=mu.shape), SCORE_MIN, SCORE_MAX)
+        if mapping is not None:  # scores on another benchmark: chain the MMLU draws through the mapping
+            if draws.shape[1] == 1:
+                draws = np.repeat(draws, mapping.n_draws, axis=1)
+            draws = chain(draws, mapping, seed + start)
         lo, hi = np.quantile(draws, [lo_q, hi_q], axis=1)
         out = pd.DataFrame(
             {
@@ -215,7 +225,7 @@ def plan(
         )
         kept += len(out)
         if sink is not None:
-            sink(out)
+            sink(out.rename(columns=names))
         key = _rank_key(out, rank)
         for pos, (k, row_id) in enumerate(zip(key, idx, strict=True)):
             item = (float(k), float(-row_id), int(row_id))
@@ -230,7 +240,11 @@ def plan(
         best_rows = {i: r for i, r in best_rows.items() if i in in_heap}
     ranked = [best_rows[i] for *_, i in sorted(heap, reverse=True)]
     best = pd.DataFrame(ranked, columns=list(COLUMNS))
-    return best.astype({"num_hidden_layers": int, "hidden_size": int, "intermediate_size": int}), total, kept
+    return (
+        best.rename(columns=names).astype({"num_hidden_layers": int, "hidden_size": int, "intermediate_size": int}),
+        total,
+        kept,
+    )
 
 
 def _rank_key(out: pd.DataFrame, rank: str) -> np.ndarray:

@@ -161,7 +161,31 @@ def predict_bayes(
     noise: bool = True,
     seed: int = DEFAULT_SEED,
     source: str | None = None,
+    mapping: Draws | None = None,
 ) -> pd.DataFrame:
-    """The input table with Bayesian predictive summaries appended."""
-    parts = [summarise_draws(d, prob) for _, d in iter_predictive(df, post, noise=noise, seed=seed, source=source)]
+    """The input table with Bayesian predictive summaries appended.
+
+    With ``mapping`` (a benchmark-mapping posterior, :mod:`mapping`) the MMLU draws are also pushed
+    through the mapping, adding ``<benchmark>_mean`` ... columns that carry both uncertainties.
+    """
+    parts = []
+    for k, (_, d) in enumerate(iter_predictive(df, post, noise=noise, seed=seed, source=source)):
+        summary = summarise_draws(d, prob)
+        if mapping is not None:
+            summary = pd.concat([summary, map_summary(d, mapping, prob, seed + 7919 * (k + 1))], axis=1)
+        parts.append(summary)
     return with_predictions(df, pd.concat(parts, ignore_index=True))
+
+
+def map_summary(mmlu_draws: np.ndarray, mapping: Draws, prob: float, seed: int) -> pd.DataFrame:
+    """Summaries of MMLU draws chained through a benchmark mapping (columns prefixed by the benchmark)."""
+    from .mapping import chain, column
+
+    return summarise_draws(chain(mmlu_draws, mapping, seed), prob, prefix=column(mapping.meta["benchmark"]))
+
+
+def predict_paper_mapped(df: pd.DataFrame, gamma: float, mapping: Draws, prob: float, seed: int) -> pd.DataFrame:
+    """Published point law, with the benchmark mapping's uncertainty on the mapped columns."""
+    out = predict_paper(df, gamma)
+    point = np.repeat(out["mmlu_mean"].to_numpy()[:, None], mapping.n_draws, axis=1)
+    return with_predictions(out, map_summary(point, mapping, prob, seed))
