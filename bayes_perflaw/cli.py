@@ -216,45 +216,60 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_screen(args: argparse.Namespace) -> int:
     """Flag reported scores that do not fit their recipe."""
+    from .mapping import column
     from .schema import law_gaps, validate
-    from .screen import screen_table
+    from .screen import screen_table, screen_table_mapped
     from .tables import read_table
 
     if not 0 < args.threshold < 1:
         raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
+    score = "mmlu" if args.benchmark == "mmlu" else column(args.benchmark)
+    if args.refit and score != "mmlu":
+        raise DataError(
+            "--refit fits the mixture on MMLU scores; screen other benchmarks with the shipped posterior",
+            column="--benchmark",
+        )
     source = str(args.input)
     df = validate(read_table(args.input), source=source, require_law_inputs=False)
-    if "mmlu" not in df.columns:
-        raise DataError("missing required column 'mmlu' (the reported score to screen)", source=source, column="mmlu")
+    if score not in df.columns:
+        raise DataError(
+            f"missing required column {score!r} (the reported score to screen)", source=source, column=score
+        )
     gaps = law_gaps(df)
-    lacking = gaps.where(gaps != "", "")
-    lacking = [g or ("mmlu" if pd.isna(m) else "") for g, m in zip(lacking, df["mmlu"], strict=True)]
+    lacking = [g or (score if pd.isna(m) else "") for g, m in zip(gaps, df[score], strict=True)]
     for i, (model, gap) in enumerate(zip(df["model"], lacking, strict=True)):
         if gap:
             print(f"skipped row {i + 1} ({model}): lacks {gap}")
     table = df[[g == "" for g in lacking]].reset_index(drop=True)
     if table.empty:
-        raise DataError("no row has every input of the law and an mmlu score", source=source)
+        raise DataError(f"no row has every input of the law and a {score} score", source=source)
     if args.refit:
         post = _refit_mixture(table, args)
     else:
         from .posterior import load_draws
 
         post = load_draws(args.posterior)
-    out = screen_table(table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None)
+    if score == "mmlu":
+        out = screen_table(
+            table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None
+        )
+    else:
+        out = screen_table_mapped(table, post, _mapping(args), prob=args.prob, threshold=args.threshold)
     flagged = out[out["flag"] != ""]
     print(
-        f"screened {len(out)} rows: {int((out['flag'] == 'high').sum())} high, "
+        f"screened {len(out)} rows on {score}: {int((out['flag'] == 'high').sum())} high, "
         f"{int((out['flag'] == 'low').sum())} low (two-sided tail probability < {args.threshold:g})"
     )
     for _, r in flagged.iterrows():
         print(
-            f"  {r['flag'].upper():4s} {r['model']}: reported {r['mmlu']:.1f}, predicted {r['mmlu_median']:.1f} "
-            f"[{r['mmlu_lo']:.1f}, {r['mmlu_hi']:.1f}], p_high {r['p_high']:.2f}, p_low {r['p_low']:.2f}, "
+            f"  {r['flag'].upper():4s} {r['model']}: reported {r[score]:.1f}, predicted {r[f'{score}_median']:.1f} "
+            f"[{r[f'{score}_lo']:.1f}, {r[f'{score}_hi']:.1f}], p_high {r['p_high']:.2f}, p_low {r['p_low']:.2f}, "
             f"tail {r['tail_prob']:.3f}: {r['explanation']}"
         )
     emit(
-        out, args.output, ["model", "mmlu", "mmlu_median", "mmlu_lo", "mmlu_hi", "p_high", "p_low", "tail_prob", "flag"]
+        out,
+        args.output,
+        ["model", score, f"{score}_median", f"{score}_lo", f"{score}_hi", "p_high", "p_low", "tail_prob", "flag"],
     )
     return 0
 
@@ -532,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=1000, help="--refit: draws")
     p.add_argument("--tune", type=int, default=1000, help="--refit: tuning steps")
     p.add_argument("--seed", type=int, default=1, help="--refit: seed")
+    _add_benchmark_flags(p)
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("report", help="write a self-contained HTML diagnostic report of a posterior")

@@ -42,6 +42,18 @@ def map_mean(mmlu, params: dict[str, Any], variant: str, xp: Any = np):
     raise ValueError(f"unknown mapping variant {variant!r}")
 
 
+def map_slope(mmlu, params: dict[str, Any], variant: str, xp: Any = np):
+    """d(mapped score) / d(MMLU), for propagating MMLU noise through the mapping (delta method)."""
+    if variant == "logistic":
+        s = 1.0 / (1.0 + xp.exp(-(params["a"] + params["b"] * (mmlu - CENTRE) / SCALE)))
+        return (100.0 - params["floor"]) * s * (1.0 - s) * params["b"] / SCALE
+    if variant == "linear":
+        return params["c1"] + 0.0 * mmlu
+    if variant == "published":
+        return PUBLISHED_SLOPE + 0.0 * mmlu
+    raise ValueError(f"unknown mapping variant {variant!r}")
+
+
 def chain(mmlu_draws: np.ndarray, post, seed: int = 0) -> np.ndarray:
     """Push (recipes x draws) MMLU draws through the mapping posterior ``post`` (a ``Draws``).
 

@@ -92,6 +92,8 @@ COLUMNS: dict[str, Column] = {
             ("activated_params_B",),
         ),
         Column("mmlu", "score", "percent", "reported MMLU, 5-shot, base model", 0, 100, ("mmlu_5shot",)),
+        Column("mmlu_pro", "score", "percent", "reported MMLU-Pro (raw accuracy)", 0, 100),
+        Column("bbh", "score", "percent", "reported BIG-Bench Hard (raw accuracy)", 0, 100),
         Column("organization", "str", "", "developer"),
         Column("release", "month", "YYYY-MM", "first public release"),
         Column("mmlu_source_kind", "str", "", "'developer' or 'third-party'"),

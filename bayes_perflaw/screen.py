@@ -153,3 +153,67 @@ def screen_table(
         }
     )
     return with_predictions(with_predictions(df, summary), cols)
+
+
+def screen_table_mapped(
+    df: pd.DataFrame,
+    post: Draws,
+    mapping: Draws,
+    *,
+    prob: float = 0.9,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = DEFAULT_SEED,
+) -> pd.DataFrame:
+    """Screen reported scores on another benchmark (column ``mmlu_pro`` or ``bbh``) against the recipe.
+
+    Each mixture component's MMLU centre is pushed through a paired mapping draw; its spread combines
+    the mapping noise and the MMLU evaluation noise through the mapping's slope (delta method):
+    ``sd = sqrt(sigma_map**2 + (slope * sigma)**2)``. Memberships and the inlier tail probability follow
+    as for MMLU; the interval is the inlier predictive chained through the mapping.
+    """
+    from .mapping import chain, column, map_mean, map_slope
+
+    bench = mapping.meta["benchmark"]
+    col = column(bench)
+    rng = np.random.default_rng(seed)
+    mu = latent_mean(df, post, rng).T  # (draws, rows)
+    sigma = source_sigma(df, post, None).T
+    pick = rng.integers(0, mapping.n_draws, mu.shape[0])
+    mp = {k: v[pick][:, None] for k, v in mapping.values.items() if v.ndim == 1}
+    variant = mapping.meta["variant"]
+    v = post.values
+    y = df[col].to_numpy(dtype=float)[None, :]
+    centres = (mu, mu + v["shift_high"][:, None], mu - v["shift_low"][:, None])
+    logd = []
+    for k, c in enumerate(centres):
+        sd = np.sqrt(mp["sigma"] ** 2 + (map_slope(c, mp, variant) * sigma) ** 2)
+        logd.append(np.log(v["mix_weights"][:, k : k + 1]) + stats.norm.logpdf(y, map_mean(c, mp, variant), sd))
+    logd = np.stack(logd)
+    p = np.exp(logd - special.logsumexp(logd, axis=0, keepdims=True)).mean(axis=1)
+    sd_in = np.sqrt(mp["sigma"] ** 2 + (map_slope(mu, mp, variant) * sigma) ** 2)
+    m_in = map_mean(mu, mp, variant)
+    below = stats.norm.cdf(y, m_in, sd_in).mean(axis=0)
+    tail = np.minimum(1.0, 2.0 * np.minimum(below, 1.0 - below))
+    mmlu_rep = np.clip(mu + sigma * rng.standard_normal(mu.shape), SCORE_MIN, SCORE_MAX).T
+    summary = summarise_draws(chain(mmlu_rep, mapping, seed + 1), prob, prefix=col)
+    yv = y[0]
+    lo, hi, med = (summary[f"{col}_{k}"].to_numpy() for k in ("lo", "hi", "median"))
+    flag = np.where(tail < threshold, np.where(yv > med, "high", "low"), "")
+    outside = np.where(yv > hi, yv - hi, np.where(yv < lo, yv - lo, 0.0))
+    explanation = [
+        f"{abs(o):.1f} points {'above' if f == 'high' else 'below'} the {prob:.0%} {bench} interval; {CAUSES[f]}"
+        if f
+        else ""
+        for f, o in zip(flag, outside, strict=True)
+    ]
+    cols = pd.DataFrame(
+        {
+            "p_high": p[1],
+            "p_low": p[2],
+            "tail_prob": tail,
+            "flag": flag,
+            "outside_by": outside,
+            "explanation": explanation,
+        }
+    )
+    return with_predictions(with_predictions(df, summary), cols)

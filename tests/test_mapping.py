@@ -166,3 +166,41 @@ def test_mapping_fit_recovers_a_known_logistic():
     for name, true in (("a", -1.2), ("b", 0.7), ("sigma", 1.5)):
         lo, hi = np.quantile(idata.posterior[name].values, [0.005, 0.995])
         assert lo <= true <= hi, (name, lo, hi)
+
+
+def test_map_slope_is_the_derivative():
+    from bayes_perflaw.mapping import map_slope
+
+    params = {"a": -1.5, "b": 0.66, "floor": 10.0, "c0": 30.0, "c1": 0.65}
+    x = np.linspace(25, 90, 14)
+    for variant in ("logistic", "linear", "published"):
+        numeric = (map_mean(x + 1e-5, params, variant) - map_mean(x - 1e-5, params, variant)) / 2e-5
+        assert map_slope(x, params, variant) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_cli_screen_on_mmlu_pro(tmp_path):
+    src = tmp_path / "claims.csv"
+    src.write_text(
+        "model,num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B,release,mmlu_pro\n"
+        "typical-8b,32,4096,14336,15T,8B,2024-07,33\n"
+        "inflated-8b,32,4096,14336,15T,8B,2024-07,70\n"
+        "broken-70b,80,8192,28672,15T,70.6B,2024-07,12\n"
+        "no-score,32,4096,14336,15T,8B,2024-07,\n"
+    )
+    out = tmp_path / "flags.csv"
+    res = run_cli("screen", "--benchmark", "mmlu-pro", "--input", str(src), "--output", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "skipped row 4 (no-score): lacks mmlu_pro" in res.stdout
+    flags = pd.read_csv(out, keep_default_na=False)
+    assert flags["flag"].tolist() == ["", "high", "low"]
+    assert flags["p_high"].iloc[1] > 0.5 and flags["p_low"].iloc[2] > 0.5
+    assert (flags["mmlu_pro_lo"] < flags["mmlu_pro_hi"]).all()
+    res = run_cli("screen", "--benchmark", "bbh", "--input", str(src))
+    assert res.returncode == 2 and "missing required column 'bbh'" in res.stderr
+    res = run_cli("screen", "--refit", "--benchmark", "mmlu-pro", "--input", str(src))
+    assert res.returncode == 2 and "--refit fits the mixture on MMLU scores" in res.stderr
+    src.write_text(
+        "model,num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B,mmlu_pro\na,32,4096,14336,15,8,130\n"
+    )
+    res = run_cli("screen", "--benchmark", "mmlu-pro", "--input", str(src))
+    assert res.returncode == 2 and "'mmlu_pro'" in res.stderr and "between 0 and 100" in res.stderr
