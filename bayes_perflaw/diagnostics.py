@@ -43,13 +43,13 @@ def key_vars(idata) -> list[str]:
     return [v for v in KEY_VARS if v in post.data_vars and float(post[v].std()) > 0]
 
 
-def diagnose(idata) -> dict[str, Any]:
+def diagnose(idata, var_names: list[str] | None = None) -> dict[str, Any]:
     """r_hat, ESS bulk/tail, divergences and BFMI, with the list of breached thresholds."""
     import arviz as az
     import numpy as np
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        summary = az.summary(idata, var_names=key_vars(idata), kind="diagnostics")
+        summary = az.summary(idata, var_names=var_names or key_vars(idata), kind="diagnostics")
     summary = summary[summary["r_hat"].notna()]  # constant elements (the era anchor) have no r_hat
     chains = idata.posterior.sizes["chain"]
     draws = idata.posterior.sizes["draw"]

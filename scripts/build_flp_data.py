@@ -1,0 +1,146 @@
+"""Build data/flp/olmo_ladder.csv from the OLMo-2 model ladder (shared/data/olmo_ladder_peteish).
+
+One row per (run, checkpoint, task): run, N (parameters), D (tokens so far), C = 6 N D, C4 and code
+(Dolma stack) validation loss (nats/token), the task's bpb ("task loss") and accuracy (5-shot, ranked
+classification, length-normalised where OLMo reports it), the task's chance level, and provenance (source
+file, step). Rows with ``role``:
+* ``fit``: the ladder the paper used (190M-1.3B at 1, 2, 5, 10 x Chinchilla; paper_configs/final.json);
+* ``heldout``: 3B runs and 0.5 x C runs (not in the paper's fit): a check on extrapolation;
+* ``target``: OLMo-2 7B (final annealed checkpoint, 3.945T tokens) and 13B (last checkpoint; tokens =
+  step x batch size = 596,057 x 8,388,608 = 5.0T, derived): **never used to fit**.
+Checkpoints are thinned to at most 40 per run (evenly spaced in steps, always keeping the last).
+N comes from paper_configs/final.json; the 3B runs' N is not published there and is **derived** from the
+ladder's definition (1 x C = 20 tokens/param): N = final tokens / (20 x multiple) (column n_source).
+MMLU = mean of its four subject groups (val split). Run: `python scripts/build_flp_data.py [SHARED_DIR]`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SRC = ROOT.parent / "shared" / "data" / "olmo_ladder_peteish"
+COMMIT = "allenai/OLMo@9bc064c (scripts/scaling/data/peteish-moreeval)"
+TASKS = {  # task -> (accuracy column suffix, chance)
+    "mmlu": ("len_norm", 0.25),
+    "hellaswag": ("len_norm", 0.25),
+    "arc_easy": ("len_norm", 0.25),
+    "arc_challenge": ("len_norm", 0.25),
+    "boolq": ("acc", 0.5),
+    "csqa": ("len_norm", 0.2),
+    "openbookqa": ("len_norm", 0.25),
+    "piqa": ("len_norm", 0.5),
+    "socialiqa": ("len_norm", 1 / 3),
+    "winogrande": ("len_norm", 0.5),
+}
+MMLU_GROUPS = ("stem", "humanities", "social_sciences", "other")
+SIZES = {"190M": "190M", "370M": "370M", "760M": "760M", "1B": "1.3B", "3B": None}
+MAX_CHECKPOINTS = 40
+
+
+def task_columns(df: pd.DataFrame, task: str) -> tuple[pd.Series, pd.Series]:
+    """(bpb, accuracy) of a task; MMLU averages its four subject groups."""
+    suffix, _ = TASKS[task]
+    if task == "mmlu":
+        acc = np.mean([df[f"eval/downstream/mmlu_{g}_val_rc_5shot_len_norm"] for g in MMLU_GROUPS], axis=0)
+        bpb = np.mean([df[f"eval/downstream_bpb/mmlu_{g}_val_rc_5shot_bpb"] for g in MMLU_GROUPS], axis=0)
+        return pd.Series(bpb, index=df.index), pd.Series(acc, index=df.index)
+    return df[f"eval/downstream_bpb/{task}_val_rc_5shot_bpb"], df[f"eval/downstream/{task}_val_rc_5shot_{suffix}"]
+
+
+def long_rows(df: pd.DataFrame, run: str, n: float, n_source: str, role: str, source: str) -> pd.DataFrame:
+    out = []
+    for task, (_, chance) in TASKS.items():
+        bpb, acc = task_columns(df, task)
+        out.append(
+            pd.DataFrame(
+                {
+                    "run": run,
+                    "role": role,
+                    "step": df["_step"].astype(int),
+                    "n_params": n,
+                    "n_source": n_source,
+                    "tokens": df["tokens"],
+                    "flops": 6.0 * n * df["tokens"],
+                    "c4_loss": df["eval/c4_en-validation/CrossEntropyLoss"],
+                    "code_loss": df["eval/dolma_stack-validation/CrossEntropyLoss"],
+                    "task": task,
+                    "task_bpb": bpb.to_numpy(),
+                    "accuracy": acc.to_numpy(),
+                    "chance": chance,
+                    "source": f"{COMMIT}/{source}",
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def thin(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) <= MAX_CHECKPOINTS:
+        return df
+    keep = np.unique(np.linspace(0, len(df) - 1, MAX_CHECKPOINTS).round().astype(int))
+    return df.iloc[keep]
+
+
+def build(src: Path) -> pd.DataFrame:
+    config = json.loads((src / "paper_configs" / "final.json").read_text())
+    n_of = {label: float(v["n"]) for label, v in config.items()}
+    frames = []
+    for path in sorted(src.glob("*xC.csv")):
+        m = re.match(r"(\d+[MB])-([\d.]+)xC\.csv$", path.name)
+        if not m:  # -rerun files repeat runs: left out
+            continue
+        size, mult = m.group(1), float(m.group(2))
+        df = pd.read_csv(path).rename(columns={"throughput/total_tokens": "tokens"}).dropna(subset=["tokens"])
+        df = thin(df.sort_values("_step"))
+        label = SIZES[size]
+        if label is not None:
+            n, n_source = n_of[label], "paper_configs/final.json"
+        else:
+            n, n_source = float(df["tokens"].iloc[-1]) / (20 * mult), "derived: final tokens / (20 x multiple)"
+        role = "fit" if label is not None and mult >= 1 else "heldout"
+        frames.append(long_rows(df, f"{size}-{m.group(2)}xC", n, n_source, role, path.name))
+    seven = pd.read_csv(src / "peteish7_eval_anneal.csv").rename(columns={"throughput/total_tokens": "tokens"})
+    seven = seven.copy().assign(_step=0)  # the wide read_csv frame is fragmented: copy first
+    frames.append(
+        long_rows(
+            seven,
+            "7B-4T",
+            n_of["7B-4T"],
+            "paper_configs/final.json",
+            "target",
+            "peteish7_eval_anneal.csv (final annealed checkpoint)",
+        )
+    )
+    thirteen = pd.read_csv(src / "peteish13_eval_final.csv").tail(1).copy()
+    thirteen["tokens"] = thirteen["_step"] * thirteen["batch_size_in_tokens"]
+    frames.append(
+        long_rows(
+            thirteen,
+            "13B-5T",
+            n_of["13B-5T"],
+            "paper_configs/final.json",
+            "target",
+            "peteish13_eval_final.csv (last checkpoint; tokens = step x batch size)",
+        )
+    )
+    return pd.concat(frames, ignore_index=True)
+
+
+def main(argv: list[str]) -> int:
+    src = Path(argv[1]) if len(argv) > 1 else DEFAULT_SRC
+    out = ROOT / "data" / "flp" / "olmo_ladder.csv"
+    df = build(src)
+    df.to_csv(out, index=False, float_format="%.6g")
+    print(f"wrote {len(df)} rows ({df['run'].nunique()} runs, {df['task'].nunique()} tasks) to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
