@@ -133,26 +133,7 @@ def screen_table(
     replicate = mu[pick, cols_idx] + sigma[pick, cols_idx] * rng.standard_normal(mu.shape)
     summary = summarise_draws(np.clip(replicate, SCORE_MIN, SCORE_MAX).T, prob)
     yv = y[0]
-    lo, hi, med = summary["mmlu_lo"].to_numpy(), summary["mmlu_hi"].to_numpy(), summary["mmlu_median"].to_numpy()
-    direction = np.where(yv > med, "high", "low")
-    flag = np.where(tail < threshold, direction, "")
-    outside = np.where(yv > hi, yv - hi, np.where(yv < lo, yv - lo, 0.0))
-    explanation = [
-        f"{abs(o):.1f} points {'above' if f == 'high' else 'below'} the {prob:.0%} interval; {CAUSES[f]}" if f else ""
-        for f, o in zip(flag, outside, strict=True)
-    ]
-    cols = pd.DataFrame(
-        {
-            "p_high": p[1],
-            "p_low": p[2],
-            "tail_prob": tail,
-            "flag": flag,
-            "outside_by": outside,
-            "loo": loo,
-            "explanation": explanation,
-        }
-    )
-    return with_predictions(with_predictions(df, summary), cols)
+    return _verdict(df, summary, "mmlu", yv, p, tail, threshold, prob, extra={"loo": loo})
 
 
 def screen_table_mapped(
@@ -197,23 +178,32 @@ def screen_table_mapped(
     mmlu_rep = np.clip(mu + sigma * rng.standard_normal(mu.shape), SCORE_MIN, SCORE_MAX).T
     summary = summarise_draws(chain(mmlu_rep, mapping, seed + 1), prob, prefix=col)
     yv = y[0]
-    lo, hi, med = (summary[f"{col}_{k}"].to_numpy() for k in ("lo", "hi", "median"))
-    flag = np.where(tail < threshold, np.where(yv > med, "high", "low"), "")
-    outside = np.where(yv > hi, yv - hi, np.where(yv < lo, yv - lo, 0.0))
+    return _verdict(df, summary, col, yv, p, tail, threshold, prob, label=f"{bench} ")
+
+
+def _verdict(
+    df: pd.DataFrame,
+    summary: pd.DataFrame,
+    prefix: str,
+    score: np.ndarray,
+    p: np.ndarray,
+    tail: np.ndarray,
+    threshold: float,
+    prob: float,
+    label: str = "",
+    extra: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """The input with the interval, memberships, tail probability, flag, distance outside and explanation."""
+    lo, hi, med = (summary[f"{prefix}_{k}"].to_numpy() for k in ("lo", "hi", "median"))
+    flag = np.where(tail < threshold, np.where(score > med, "high", "low"), "")
+    outside = np.where(score > hi, score - hi, np.where(score < lo, score - lo, 0.0))
     explanation = [
-        f"{abs(o):.1f} points {'above' if f == 'high' else 'below'} the {prob:.0%} {bench} interval; {CAUSES[f]}"
+        f"{abs(o):.1f} points {'above' if f == 'high' else 'below'} the {prob:.0%} {label}interval; {CAUSES[f]}"
         if f
         else ""
         for f, o in zip(flag, outside, strict=True)
     ]
-    cols = pd.DataFrame(
-        {
-            "p_high": p[1],
-            "p_low": p[2],
-            "tail_prob": tail,
-            "flag": flag,
-            "outside_by": outside,
-            "explanation": explanation,
-        }
-    )
-    return with_predictions(with_predictions(df, summary), cols)
+    cols = {"p_high": p[1], "p_low": p[2], "tail_prob": tail, "flag": flag, "outside_by": outside}
+    cols.update(extra or {})
+    cols["explanation"] = explanation
+    return with_predictions(with_predictions(df, summary), pd.DataFrame(cols))
