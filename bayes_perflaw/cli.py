@@ -496,6 +496,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayes-perflaw",
         description="Predict LLM benchmark scores from architecture and training budget, with uncertainty.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""examples:
+  bayes-perflaw predict --layers 32 --hidden 4096 --ffn 14336 --tokens 15T --params 8B
+  bayes-perflaw predict --input recipes.csv --output predictions.csv --benchmark mmlu-pro
+  bayes-perflaw screen --input claims.csv --output flags.csv
+  bayes-perflaw plan --gpus 1024 --tflops 376 --mfu 0.4 --days 30 --min-params 10B --max-params 100B
+  bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
+
+Bad input: one line on stderr naming file, row and column; exit code 2; no output file.""",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
