@@ -205,6 +205,16 @@ def _predicted_vs_reported(table: pd.DataFrame, label_top: int = 14):
     return fig
 
 
+def _seeded(draw: Callable[[], Any], seed: int = 0) -> Any:
+    """Run ``draw`` with NumPy's global RNG seeded (ArviZ's LOO-PIT envelope uses it): same file, same page."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return draw()
+    finally:
+        np.random.set_state(state)
+
+
 def _read_csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
@@ -299,7 +309,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         "ppc": figure(
             "Posterior predictive check",
             "Observed scores (censored at the chance floor + 5) against replicated data sets.",
-            lambda: az.plot_ppc(idata, num_pp_samples=100, figsize=(8, 4)),
+            lambda: az.plot_ppc(idata, num_pp_samples=100, random_seed=0, figsize=(8, 4)),
         ),
         "khat": figure(
             "Pareto k",
@@ -309,7 +319,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         "loo_pit": figure(
             "LOO-PIT",
             "Leave-one-out probability integral transform: uniform if calibrated.",
-            lambda: az.plot_loo_pit(idata, y="mmlu", figsize=(7, 4)),
+            lambda: _seeded(lambda: az.plot_loo_pit(idata, y="mmlu", figsize=(7, 4))),
         ),
         "pred": figure(
             "Predicted vs reported",

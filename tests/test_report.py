@@ -125,3 +125,10 @@ def test_report_in_a_real_browser(report, tmp_path):
     not_white = (pixels < 0.95).any(axis=-1).mean()
     assert not_white > 0.05, f"screenshot looks blank ({not_white:.1%} non-white pixels)"
     assert pixels.std() > 0.05
+
+
+def test_same_posterior_same_page(report, tmp_path):
+    from bayes_perflaw.report import write_report
+
+    again = write_report(default_posterior(), tmp_path / "again")
+    assert again.read_bytes() == (report / "index.html").read_bytes()
