@@ -121,10 +121,9 @@ def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .schema import law_gaps, validate
-    from .tables import read_table
+    from .schema import law_gaps, read_validated
 
-    df = validate(read_table(args.path), source=str(args.path), require_law_inputs=False)
+    df = read_validated(args.path, require_law_inputs=False)
     gaps = law_gaps(df)
     print(f"{args.path}: {len(df)} rows valid; {int((gaps == '').sum())} have every input of the law")
     for model, gap in zip(df["model"], gaps, strict=True):
@@ -136,11 +135,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Predictions next to reported scores for a reference table, with the error (and coverage)."""
     from .predict import predict_bayes, predict_paper
-    from .schema import law_gaps, validate
-    from .tables import read_table
+    from .schema import law_gaps, read_validated
 
-    source = str(args.data)
-    df = validate(read_table(args.data), source=source, require_law_inputs=False)
+    df = read_validated(args.data, require_law_inputs=False)
     gaps = law_gaps(df)
     usable = (gaps == "") & df["mmlu"].notna()
     for model, gap in zip(df["model"][~usable], gaps[~usable], strict=True):
@@ -217,9 +214,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_screen(args: argparse.Namespace) -> int:
     """Flag reported scores that do not fit their recipe."""
     from .mapping import column
-    from .schema import law_gaps, validate
+    from .schema import law_gaps, read_validated
     from .screen import screen_table, screen_table_mapped
-    from .tables import read_table
 
     if not 0 < args.threshold < 1:
         raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
@@ -230,7 +226,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
             column="--benchmark",
         )
     source = str(args.input)
-    df = validate(read_table(args.input), source=source, require_law_inputs=False)
+    df = read_validated(args.input, require_law_inputs=False)
     if score not in df.columns:
         raise DataError(
             f"missing required column {score!r} (the reported score to screen)", source=source, column=score

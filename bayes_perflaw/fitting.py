@@ -14,17 +14,22 @@ from .bayes_law import VARIANTS
 from .errors import DataError
 from .posterior import draws_from_idata, file_hash, save_idata
 from .predict import predict_bayes, predict_paper
-from .schema import release_year, validate
-from .tables import atomic_write, read_table
+from .schema import read_validated, release_year
+from .tables import atomic_write
 
 
-def loo_summary(idata) -> dict[str, Any]:
-    """elpd_loo, its se, p_loo and Pareto-k counts (ArviZ)."""
+def compute_loo(idata):
+    """PSIS-LOO with pointwise values (ArviZ), warnings silenced (Pareto k is reported instead)."""
     import arviz as az
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        loo = az.loo(idata, pointwise=True)
+        return az.loo(idata, pointwise=True)
+
+
+def loo_summary(idata=None, loo=None) -> dict[str, Any]:
+    """elpd_loo, its se, p_loo and Pareto-k counts, from ``idata`` or an already computed ``loo``."""
+    loo = compute_loo(idata) if loo is None else loo
     k = np.asarray(loo.pareto_k)
     return {
         "elpd_loo": float(loo.elpd_loo),
@@ -38,7 +43,7 @@ def loo_summary(idata) -> dict[str, Any]:
 
 def load_reference(path: str | Path) -> pd.DataFrame:
     """A reference table, validated with gaps allowed."""
-    return validate(read_table(path), source=str(path), require_law_inputs=False)
+    return read_validated(path, require_law_inputs=False)
 
 
 def fit_to_file(

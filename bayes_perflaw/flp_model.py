@@ -10,7 +10,6 @@ Stage 2 uses a Beta likelihood (accuracy stays in [0, 1]) with a precision ``kap
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,12 +142,12 @@ def fit_flp(
     margin: float = 0.05,
 ):
     """Fit both stages; returns (InferenceData with a log-likelihood per stage, metadata, FlpData)."""
-    import arviz as az
     import xarray as xr
 
     from . import __version__
     from .diagnostics import diagnose
-    from .perflaw_model import sample
+    from .perflaw_model import clean_idata, sample
+    from .posterior import draws_from_idata, utc_timestamp
 
     if stage1 not in STAGE1 or stage2 not in STAGE2:
         raise DataError(f"stage 1 must be one of {STAGE1} and stage 2 one of {STAGE2}", column="--stage1")
@@ -162,11 +161,10 @@ def fit_flp(
         seed=seed,
         progress=False,
     )
-    post = raw.posterior.drop_vars([v for v in raw.posterior.data_vars if v.endswith("__")])
-    idata = az.InferenceData(posterior=post, sample_stats=raw.sample_stats)
+    idata = clean_idata(raw)
+    post = idata.posterior
     shape = (post.sizes["chain"], post.sizes["draw"])
-    flat = {k: post[k].values.reshape(shape[0] * shape[1], *post[k].shape[2:]) for k in post.data_vars}
-    ll1, ll2 = loglik(data, flat, stage1, stage2)
+    ll1, ll2 = loglik(data, draws_from_idata(idata, {"kind": "flp"}).values, stage1, stage2)
     idata.add_groups(
         log_likelihood=xr.Dataset(
             {
@@ -192,7 +190,7 @@ def fit_flp(
         "n_stage1": len(data.stage1),
         "n_stage2": len(data.stage2),
         **timings,
-        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utc_timestamp(),
     }
     meta["diagnostics"] = diagnose(idata, var_names=list(idata.posterior.data_vars))
     return idata, meta, data

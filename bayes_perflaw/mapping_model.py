@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import numpy as np
@@ -48,7 +47,8 @@ def fit_mapping(
 
     from . import __version__
     from .diagnostics import diagnose
-    from .perflaw_model import sample
+    from .perflaw_model import clean_idata, sample
+    from .posterior import utc_timestamp
     from .priors import to_prior
 
     if benchmark not in BENCHMARKS or variant not in BENCHMARKS[benchmark]["variants"]:
@@ -63,15 +63,13 @@ def fit_mapping(
         mu = map_mean(x, params, variant, xp=pm.math)
         pm.Normal(col, mu, params["sigma"], observed=y, dims="obs")
     raw, timings = sample(model, sampler="nutpie", chains=chains, draws=draws, tune=tune, seed=seed, progress=False)
-    post = raw.posterior.drop_vars([v for v in raw.posterior.data_vars if v.endswith("__")])
+    idata = clean_idata(raw)
+    post = idata.posterior
     if variant == "logistic" and "floor" not in post:
         post["floor"] = (
             ("chain", "draw"),
             np.full((post.sizes["chain"], post.sizes["draw"]), BENCHMARKS[benchmark]["floor"]),
         )
-    import arviz as az
-
-    idata = az.InferenceData(posterior=post, sample_stats=raw.sample_stats)
     vals = {k: post[k].values[..., None] for k in post.data_vars}
     mean = map_mean(x[None, None, :], vals, variant)
     ll = stats.norm.logpdf(y, mean, vals["sigma"])
@@ -91,7 +89,7 @@ def fit_mapping(
         "data_hash": data_hash,
         "n_obs": len(y),
         **timings,
-        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utc_timestamp(),
     }
     meta["diagnostics"] = diagnose(idata)
     return idata, meta

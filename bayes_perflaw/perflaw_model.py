@@ -247,14 +247,16 @@ def sample(model, *, sampler: str, chains: int, draws: int, tune: int, seed: int
     return idata, {"compile_s": round(t1 - t0, 2), "sampling_s": round(t2 - t1, 2)}
 
 
-def clean_idata(idata):
-    """Keep the constrained posterior and the sample stats; drop warm-up and unconstrained copies."""
+PERFLAW_DROP = ("mu", "era_step")  # recomputed in NumPy / an internal step of the era walk
+
+
+def clean_idata(idata, drop: tuple[str, ...] = ()):
+    """Keep the constrained posterior and the sample stats; drop warm-up, unconstrained copies (``*__``),
+    non-centred offsets (``*_z``) and the variables named in ``drop``."""
     import arviz as az
 
     post = idata.posterior
-    post = post.drop_vars(
-        [v for v in post.data_vars if v.endswith("__") or v.endswith("_z") or v in ("mu", "era_step")]
-    )
+    post = post.drop_vars([v for v in post.data_vars if v.endswith("__") or v.endswith("_z") or v in drop])
     return az.InferenceData(posterior=post, sample_stats=idata.sample_stats)
 
 
@@ -387,13 +389,13 @@ def fit(
     data_file: str = "",
 ) -> tuple[Any, dict[str, Any], FitData]:
     """Fit one variant to a validated table; returns (InferenceData with all groups, metadata, FitData)."""
-    import datetime
 
     import arviz
     import pymc
 
     from . import __version__
     from .diagnostics import diagnose
+    from .posterior import utc_timestamp
 
     data = prepare(df, variant)
     model = build_model(data, variant, priors)
@@ -419,9 +421,9 @@ def fit(
         **design_meta(data, variant),
         "centre": list(CENTRE),
         "floor_censor": FLOOR_CENSOR,
-        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utc_timestamp(),
         **timings,
     }
-    idata = add_groups(clean_idata(raw), data, seed, priors, meta)
+    idata = add_groups(clean_idata(raw, PERFLAW_DROP), data, seed, priors, meta)
     meta["diagnostics"] = diagnose(idata)
     return idata, meta, data

@@ -27,6 +27,13 @@ REQUIRED = {
 }
 
 
+def utc_timestamp() -> str:
+    """Now, UTC, as recorded in a posterior's ``created`` field."""
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def file_hash(path: str | Path) -> str:
     """sha256 of a file's bytes (the data hash recorded with a posterior)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

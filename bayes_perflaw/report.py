@@ -24,6 +24,7 @@ import pandas as pd
 from .diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars
 from .paper import B_PAPER, W_PAPER
 from .priors import B_REF_PAPER
+from .schema import release_year
 from .tables import atomic_write, write_csv
 
 SCALAR_PARAMS = (
@@ -182,7 +183,7 @@ def _predicted_vs_reported(table: pd.DataFrame, label_top: int = 14):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 8))
-    year = table["release"].str[:4].astype(float) + (table["release"].str[5:7].astype(float) - 1) / 12
+    year = release_year(table["release"])
     err = np.vstack([table["mmlu_median"] - table["mmlu_lo"], table["mmlu_hi"] - table["mmlu_median"]])
     ax.errorbar(table["mmlu"], table["mmlu_median"], yerr=err, fmt="none", ecolor="0.75", lw=1, zorder=1)
     sc = ax.scatter(table["mmlu"], table["mmlu_median"], c=year, cmap="viridis", s=28, zorder=2)
@@ -243,7 +244,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     import pymc
 
     from . import __version__
-    from .fitting import loo_summary
+    from .fitting import compute_loo, loo_summary
     from .paths import screening_posterior
     from .posterior import load_draws, load_idata
     from .predict import predict_bayes
@@ -258,8 +259,8 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
         summary = az.summary(idata, var_names=names)
-        loo = loo_summary(idata)
-        loo_obj = az.loo(idata, pointwise=True)
+        loo_obj = compute_loo(idata)
+        loo = loo_summary(loo=loo_obj)
     chains = meta["diagnostics"]["chains"]
     ess_min = ESS_PER_CHAIN_MIN * chains
     summary = summary.reset_index().rename(columns={"index": "parameter"})

@@ -250,6 +250,13 @@ def _check_moe_consistency(df: pd.DataFrame, source: str | None) -> None:
             _raise("activated parameters exceed total parameters", source, df, i, "active_params_B")
 
 
+def read_validated(path, **kwargs) -> pd.DataFrame:
+    """Read a CSV file (:func:`tables.read_table`) and :func:`validate` it, naming the file in errors."""
+    from .tables import read_table
+
+    return validate(read_table(path), source=str(path), **kwargs)
+
+
 def release_year(release: pd.Series) -> np.ndarray:
     """'YYYY-MM' -> decimal year (2024-07 -> 2024.5); NaN where empty."""
     parts = release.astype(str).str.extract(r"^(\d{4})-(\d{2})$").astype(float)
