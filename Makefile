@@ -26,6 +26,7 @@ run: $(STAMP)
 	$(BIN)/bayes-perflaw predict --input examples/recipes.csv --benchmark mmlu-pro
 	$(BIN)/bayes-perflaw screen --input data/reference_models.csv --output reports/reference_flags.csv
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
+	$(BIN)/bayes-perflaw flp backtest --out reports/flp
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
@@ -57,6 +58,11 @@ models: $(STAMP)
 	$(BIN)/python scripts/fit_benchmark_maps.py
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
 	$(BIN)/bayes-perflaw report --posterior models/screen.nc --out reports/screen
+	$(BIN)/bayes-perflaw flp fit --out models/flp-olmo.nc --seed 1 --no-progress --strict
+	$(BIN)/bayes-perflaw flp backtest --out reports/flp
+	$(BIN)/bayes-perflaw flp backtest --out reports/flp/variants \
+		--variants chinchilla+logistic,power+logistic,irreducible+logistic,chinchilla+logistic+code
+	$(BIN)/bayes-perflaw flp backtest --data data/flp/gadre_rpj.csv --out reports/flp/gadre_rpj
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py

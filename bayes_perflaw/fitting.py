@@ -18,18 +18,18 @@ from .schema import read_validated, release_year
 from .tables import atomic_write
 
 
-def compute_loo(idata):
+def compute_loo(idata, var_name: str | None = None):
     """PSIS-LOO with pointwise values (ArviZ), warnings silenced (Pareto k is reported instead)."""
     import arviz as az
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return az.loo(idata, pointwise=True)
+        return az.loo(idata, pointwise=True, var_name=var_name)
 
 
-def loo_summary(idata=None, loo=None) -> dict[str, Any]:
+def loo_summary(idata=None, loo=None, var_name: str | None = None) -> dict[str, Any]:
     """elpd_loo, its se, p_loo and Pareto-k counts, from ``idata`` or an already computed ``loo``."""
-    loo = compute_loo(idata) if loo is None else loo
+    loo = compute_loo(idata, var_name) if loo is None else loo
     k = np.asarray(loo.pareto_k)
     return {
         "elpd_loo": float(loo.elpd_loo),
@@ -44,6 +44,31 @@ def loo_summary(idata=None, loo=None) -> dict[str, Any]:
 def load_reference(path: str | Path) -> pd.DataFrame:
     """A reference table, validated with gaps allowed."""
     return read_validated(path, require_law_inputs=False)
+
+
+CARD_KEYS = (
+    "kind",
+    "variant",
+    "data_file",
+    "data_hash",
+    "n_obs",
+    "n_stage1",
+    "n_stage2",
+    "seed",
+    "sampler",
+    "created",
+    "compile_s",
+    "sampling_s",
+    "diagnostics",
+    "loo",
+    "package_version",
+)
+
+
+def write_card(out: str | Path, meta: dict[str, Any]) -> Path:
+    """The posterior's small JSON card beside it (``.json``): data hash, diagnostics, LOO, date."""
+    card = {k: meta[k] for k in CARD_KEYS if k in meta}
+    return atomic_write(Path(out).with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(card, indent=2) + "\n"))
 
 
 def fit_to_file(
@@ -105,25 +130,7 @@ def fit_to_file(
         log(f"--strict: not writing {out}")
         return meta
     save_idata(idata, out, meta)
-    card = {
-        k: meta[k]
-        for k in (
-            "kind",
-            "variant",
-            "data_file",
-            "data_hash",
-            "n_obs",
-            "seed",
-            "sampler",
-            "created",
-            "compile_s",
-            "sampling_s",
-            "diagnostics",
-            "loo",
-            "package_version",
-        )
-    }
-    atomic_write(Path(out).with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(card, indent=2) + "\n"))
+    write_card(out, meta)
     log(f"wrote {out} and {Path(out).with_suffix('.json')}")
     return meta
 

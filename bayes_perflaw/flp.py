@@ -1,15 +1,20 @@
 """FLP (Chen et al. 2024) as pure functions, and chaining its two stages (NumPy or PyTensor).
 
-Stage 1, FLOPs -> pre-training (C4) loss, in log space with FLOPs centred at ``C0`` = 1e20:
-* ``power`` (the paper): ``ln L = ln_l0 + alpha * (ln C - ln C0)``, i.e. ``L = (C / C_N)**alpha`` with
-  ``ln C_N = ln C0 - ln_l0 / alpha``;
-* ``irreducible``: ``L = E + exp(ln_l0 + alpha * (ln C - ln C0))``.
-Stage 2, loss -> accuracy (a fraction), per task:
-* ``linear`` (the paper): ``acc = w0 + w1 * (L - centre)`` (only kept inside (0, 0.999) numerically);
-* ``logistic`` (as AI2's ladder): ``acc = chance + (1 - chance) * sigmoid(a - k * (L - centre))``, with
-  ``centre`` each task's mean loss in the fit data (so a and k are nearly uncorrelated: sampling is fast).
-The chain pushes stage-1 predictive draws of the loss through stage-2 draws, so a target's interval
-carries the uncertainty of both stages.
+Stage 1, compute -> validation loss of each domain (nats/token), in log space. ``x`` holds ``ln_flops``
+(C = 6 N D), ``ln_n`` (parameters) and ``ln_d`` (training tokens); parameters broadcast over domains:
+* ``power`` (the paper): ``ln L = ln_l0 + alpha (ln C - ln 1e20)``, i.e. ``L = (C / C_N)**alpha``;
+* ``irreducible``: ``L = E + exp(ln_l0 + alpha (ln C - ln 1e20))``;
+* ``chinchilla`` (ours; the form of AI2's ladder and of Hoffmann et al.):
+  ``L = E + exp(ln_a - alpha_n (ln N - ln 1e9)) + exp(ln_b - beta_d (ln D - ln 1e10))``. It sees N and D
+  apart, so it knows that an over-trained model (many tokens per parameter) buys less loss per FLOP.
+Stage 2, loss -> accuracy (a fraction), per task, on features of the losses: ``f0`` = C4 loss, and for
+FLP-M ``f1`` = the code loss's standardised residual on the C4 loss (what code adds beyond C4; the two
+losses correlate at 0.99 on the ladder, so the raw pair would be nearly collinear). With
+``eta = intercept + sum_j slope_j (f_j - centre_j)`` (centres: each task's mean feature in its fit data):
+* ``linear`` (the paper): ``acc = eta`` (kept inside (0, 0.999) numerically);
+* ``logistic`` (as AI2's ladder): ``acc = chance + (1 - chance) sigmoid(eta)``.
+The chain pushes stage-1 predictive draws of the losses (correlated across domains) through stage-2
+draws and the Beta observation noise, so a target's interval carries the uncertainty of both stages.
 """
 
 from __future__ import annotations
@@ -19,54 +24,122 @@ from typing import Any
 import numpy as np
 
 LN_C0 = float(np.log(1e20))
-STAGE1 = ("power", "irreducible")
+LN_N0 = float(np.log(1e9))
+LN_D0 = float(np.log(1e10))
+STAGE1 = ("power", "irreducible", "chinchilla")
 STAGE2 = ("linear", "logistic")
-ACC_MAX = 0.999
+DOMAINS = {"c4": "c4_loss", "code": "code_loss"}  # domain -> column of the ladder tables
+STAGE1_PARAMS = {
+    "power": ("ln_l0", "alpha"),
+    "irreducible": ("ln_l0", "alpha", "irreducible"),
+    "chinchilla": ("irreducible", "ln_a", "alpha_n", "ln_b", "beta_d"),
+}
+ACC_MIN, ACC_MAX = 1e-4, 0.999
 
 
-def stage1_log_loss(ln_flops, p: dict[str, Any], form: str, xp: Any = np):
-    """ln of the predicted pre-training loss for ln(FLOPs)."""
-    power = p["ln_l0"] + p["alpha"] * (ln_flops - LN_C0)
-    if form == "power":
-        return power
-    if form == "irreducible":
-        return xp.log(p["irreducible"] + xp.exp(power))
+def needs_split(form: str) -> bool:
+    """Whether a stage-1 form needs N and D apart (not only their product C = 6 N D)."""
+    return form == "chinchilla"
+
+
+def stage1_log_loss(x: dict[str, Any], p: dict[str, Any], form: str, xp: Any = np):
+    """ln of the predicted loss; ``x``: ``ln_flops`` (and ``ln_n``, ``ln_d`` for ``chinchilla``)."""
+    if form in ("power", "irreducible"):
+        power = p["ln_l0"] + p["alpha"] * (x["ln_flops"] - LN_C0)
+        return power if form == "power" else xp.log(p["irreducible"] + xp.exp(power))
+    if form == "chinchilla":
+        n_term = xp.exp(p["ln_a"] - p["alpha_n"] * (x["ln_n"] - LN_N0))
+        d_term = xp.exp(p["ln_b"] - p["beta_d"] * (x["ln_d"] - LN_D0))
+        return xp.log(p["irreducible"] + n_term + d_term)
     raise ValueError(f"unknown stage-1 form {form!r}")
 
 
-def stage2_accuracy(loss, chance, p: dict[str, Any], link: str, xp: Any = np):
-    """Mean accuracy (fraction) for a pre-training loss; ``p`` entries broadcast per task."""
+def stage2_features(losses, basis: dict[str, float] | None):
+    """Stage-2 features (..., k) from losses (..., domains): C4, then the code loss's standardised residual."""
+    losses = np.asarray(losses, dtype=float)
+    if losses.shape[-1] == 1:
+        return losses
+    resid = (losses[..., 1] - basis["g0"] - basis["g1"] * losses[..., 0]) / basis["sd"]
+    return np.stack([losses[..., 0], resid], axis=-1)
+
+
+def stage2_accuracy(eta, chance, link: str, xp: Any = np):
+    """Mean accuracy (fraction) for a linear predictor ``eta`` (see the module docstring)."""
     if link == "linear":  # unbounded, as in the paper (a clip at chance stalls the sampler); the Beta
-        return xp.clip(p["w0"] + p["w1"] * (loss - p["centre"]), 1e-4, ACC_MAX)  # likelihood keeps it in (0, 1)
+        return xp.clip(eta, ACC_MIN, ACC_MAX)  # likelihood keeps it in (0, 1)
     if link == "logistic":
-        return chance + (1.0 - chance) / (1.0 + xp.exp(-(p["a"] - p["k"] * (loss - p["centre"]))))
+        return chance + (1.0 - chance) / (1.0 + xp.exp(-eta))
     raise ValueError(f"unknown stage-2 link {link!r}")
 
 
 def c_n(ln_l0, alpha) -> np.ndarray:
-    """The paper's C_N (FLOPs) from the centred parameters."""
+    """The paper's C_N (FLOPs) from the centred parameters of the power form."""
     return np.exp(LN_C0 - np.asarray(ln_l0) / np.asarray(alpha))
 
 
-def chain(
-    flops: float,
+def loss_draws(x: dict[str, float], values: dict[str, np.ndarray], form: str, rng, noise: bool = True) -> np.ndarray:
+    """Stage-1 predictive draws of the losses, (draws, domains): the law plus correlated log-noise."""
+    p = {k: values[k] for k in STAGE1_PARAMS[form]}  # each (draws, domains)
+    ln_loss = stage1_log_loss(x, p, form)
+    if noise:
+        z = rng.standard_normal(ln_loss.shape)
+        sigma = values["sigma_loss"]
+        if ln_loss.shape[1] == 2:  # bivariate: correlation rho between the domains' residuals
+            rho = values["loss_corr"]
+            z[:, 1] = rho * z[:, 0] + np.sqrt(1.0 - rho**2) * z[:, 1]
+        ln_loss = ln_loss + sigma * z
+    return np.exp(ln_loss)
+
+
+def accuracy_draws(
+    losses: np.ndarray,
     task_index: int,
     chance: float,
     values: dict[str, np.ndarray],
-    stage1: str,
-    stage2: str,
-    centres: np.ndarray,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(loss draws, accuracy draws) for one target: stage-1 predictive -> stage-2 predictive."""
-    rng = np.random.default_rng(seed)
-    n = len(values["alpha"])
-    p1 = {k: values[k] for k in ("ln_l0", "alpha", "irreducible") if k in values}
-    ln_loss = stage1_log_loss(np.log(flops), p1, stage1) + values["sigma_loss"] * rng.standard_normal(n)
-    loss = np.exp(ln_loss)
-    p2 = {k: values[k][:, task_index] for k in ("w0", "w1", "k", "a") if k in values}
-    p2["centre"] = centres[task_index]
-    mean = stage2_accuracy(loss, chance, p2, stage2)
+    meta: dict[str, Any],
+    rng,
+    noise: bool = True,
+) -> np.ndarray:
+    """Stage-2 draws of one task's accuracy (fraction) for loss draws (draws, domains), one per draw."""
+    feats = stage2_features(losses, meta.get("basis"))
+    centre = np.asarray(meta["centres"], dtype=float)[task_index]
+    eta = values["intercept"][:, task_index] + np.sum(values["slope"][:, task_index, :] * (feats - centre), axis=-1)
+    if "tau_run" in values:  # a new run draws its own deviation from the task's loss curve
+        eta = eta + values["tau_run"][:, task_index] * rng.standard_normal(len(eta)) * (1.0 if noise else 0.0)
+    mean = stage2_accuracy(eta, chance, meta["stage2"])
+    if not noise:
+        return mean
     kappa = values["kappa"][:, task_index]
-    acc = rng.beta(np.clip(mean * kappa, 1e-6, None), np.clip((1 - mean) * kappa, 1e-6, None))
-    return loss, acc
+    return rng.beta(np.clip(mean * kappa, 1e-6, None), np.clip((1 - mean) * kappa, 1e-6, None))
+
+
+def chain(
+    x: dict[str, float],
+    values: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    *,
+    seed: int = 0,
+    noise: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(loss draws (draws, domains), accuracy draws (draws, tasks)) for one target recipe.
+
+    The same loss draw feeds every task, so the tasks' predictions share stage-1 uncertainty."""
+    rng = np.random.default_rng(seed)
+    losses = loss_draws(x, values, meta["stage1"], rng, noise=noise)
+    acc = np.column_stack(
+        [
+            accuracy_draws(losses, i, c, values, meta, rng, noise=noise)
+            for i, c in enumerate(np.asarray(meta["chances"], dtype=float))
+        ]
+    )
+    return losses, acc
+
+
+def recipe(flops: float | None = None, n_params: float | None = None, tokens: float | None = None) -> dict[str, float]:
+    """Stage-1 inputs ``x`` for a recipe: FLOPs, or parameters and tokens (then C = 6 N D)."""
+    if n_params is not None and tokens is not None:
+        flops = 6.0 * n_params * tokens
+        return {"ln_flops": float(np.log(flops)), "ln_n": float(np.log(n_params)), "ln_d": float(np.log(tokens))}
+    if flops is None:
+        raise ValueError("give FLOPs, or parameters and tokens")
+    return {"ln_flops": float(np.log(flops)), "ln_n": float("nan"), "ln_d": float("nan")}

@@ -41,7 +41,10 @@ def file_hash(path: str | Path) -> str:
 
 def save_idata(idata, path: str | Path, meta: dict[str, Any]) -> Path:
     """Write ``idata`` with ``meta`` (JSON-encoded as posterior attributes) atomically."""
-    attrs = {f"bp_{k}": (v if isinstance(v, (str, int, float)) else json.dumps(v)) for k, v in meta.items()}
+    attrs = {  # netCDF has no booleans: they (and containers) go as JSON
+        f"bp_{k}": (v if isinstance(v, (str, int, float)) and not isinstance(v, bool) else json.dumps(v))
+        for k, v in meta.items()
+    }
     attrs["bp_format_version"] = FORMAT_VERSION
     idata.posterior.attrs.update(attrs)
     return atomic_write(path, lambda tmp: idata.to_netcdf(str(tmp), engine="h5netcdf"))
@@ -94,6 +97,8 @@ def _attr(value: Any) -> Any:
         value = value.item() if value.size == 1 else value.tolist()
     if isinstance(value, np.generic):
         value = value.item()
+    if value in ("true", "false"):  # JSON booleans (netCDF has none)
+        return value == "true"
     if isinstance(value, str) and value[:1] in "[{":
         try:
             return json.loads(value)

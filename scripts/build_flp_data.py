@@ -1,17 +1,29 @@
-"""Build data/flp/olmo_ladder.csv from the OLMo-2 model ladder (shared/data/olmo_ladder_peteish).
+"""Build data/flp/ from the OLMo-2 model ladder and from Gadre et al.'s over-training runs.
+
+data/flp/olmo_ladder.csv comes from shared/data/olmo_ladder_peteish.
 
 One row per (run, checkpoint, task): run, N (parameters), D (tokens so far), C = 6 N D, C4 and code
 (Dolma stack) validation loss (nats/token), the task's bpb ("task loss") and accuracy (5-shot, ranked
 classification, length-normalised where OLMo reports it), the task's chance level, and provenance (source
 file, step). Rows with ``role``:
-* ``fit``: the ladder the paper used (190M-1.3B at 1, 2, 5, 10 x Chinchilla; paper_configs/final.json);
-* ``heldout``: 3B runs and 0.5 x C runs (not in the paper's fit): a check on extrapolation;
+* ``ladder``: every ladder run, 190M-3B at 0.5-10 x Chinchilla (the sampling models; the FLP paper's
+  go up to 3B too). ``ai2_fit`` marks the subset AI2's ladder paper fitted (190M-1.3B at 1-10 x C,
+  paper_configs/final.json);
 * ``target``: OLMo-2 7B (final annealed checkpoint, 3.945T tokens) and 13B (last checkpoint; tokens =
   step x batch size = 596,057 x 8,388,608 = 5.0T, derived): **never used to fit**.
 Checkpoints are thinned to at most 40 per run (evenly spaced in steps, always keeping the last).
 N comes from paper_configs/final.json; the 3B runs' N is not published there and is **derived** from the
 ladder's definition (1 x C = 20 tokens/param): N = final tokens / (20 x multiple) (column n_source).
-MMLU = mean of its four subject groups (val split). Run: `python scripts/build_flp_data.py [SHARED_DIR]`.
+MMLU = mean of its four subject groups (val split).
+
+data/flp/gadre_{c4,rpj,rw}.csv come from shared/data/gadre_overtraining_scaling (mlfoundations/scaling
+@a003c49, MIT), one file per training corpus (C4, RedPajama, RefinedWeb): final checkpoints only
+(step 1), N = hyperparameters.params, D = hyperparameters.tokens, C = 6 N D, c4_loss = the C4 validation
+loss (val_data c4_val), code_loss = Paloma's 100 programming languages (nats/token), all 46 ICL tasks with
+their "Random baseline" (eval_metadata.csv) as chance. ``role`` = ``target`` for the runs above 1B
+parameters (1.4B and 6.9B; Gadre et al. fit on the smaller ones and predict these), ``ladder`` otherwise.
+
+Run: `python scripts/build_flp_data.py [SHARED_DATA_DIR]`.
 """
 
 from __future__ import annotations
@@ -25,7 +37,10 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SRC = ROOT.parent / "shared" / "data" / "olmo_ladder_peteish"
+DEFAULT_SHARED = ROOT.parent / "shared" / "data"
+GADRE_COMMIT = "mlfoundations/scaling@a003c49"
+GADRE_CORPORA = {"c4_original": "c4", "rpj": "rpj", "rw_original": "rw"}
+GADRE_LOSSES = {"c4_loss": "c4_val/", "code_loss": "paloma_dolma_100_programing_languages/"}
 COMMIT = "allenai/OLMo@9bc064c (scripts/scaling/data/peteish-moreeval)"
 TASKS = {  # task -> (accuracy column suffix, chance)
     "mmlu": ("len_norm", 0.25),
@@ -54,7 +69,9 @@ def task_columns(df: pd.DataFrame, task: str) -> tuple[pd.Series, pd.Series]:
     return df[f"eval/downstream_bpb/{task}_val_rc_5shot_bpb"], df[f"eval/downstream/{task}_val_rc_5shot_{suffix}"]
 
 
-def long_rows(df: pd.DataFrame, run: str, n: float, n_source: str, role: str, source: str) -> pd.DataFrame:
+def long_rows(
+    df: pd.DataFrame, run: str, n: float, n_source: str, role: str, source: str, ai2_fit: bool = False
+) -> pd.DataFrame:
     out = []
     for task, (_, chance) in TASKS.items():
         bpb, acc = task_columns(df, task)
@@ -63,6 +80,7 @@ def long_rows(df: pd.DataFrame, run: str, n: float, n_source: str, role: str, so
                 {
                     "run": run,
                     "role": role,
+                    "ai2_fit": int(ai2_fit),
                     "step": df["_step"].astype(int),
                     "n_params": n,
                     "n_source": n_source,
@@ -104,8 +122,8 @@ def build(src: Path) -> pd.DataFrame:
             n, n_source = n_of[label], "paper_configs/final.json"
         else:
             n, n_source = float(df["tokens"].iloc[-1]) / (20 * mult), "derived: final tokens / (20 x multiple)"
-        role = "fit" if label is not None and mult >= 1 else "heldout"
-        frames.append(long_rows(df, f"{size}-{m.group(2)}xC", n, n_source, role, path.name))
+        ai2 = label is not None and mult >= 1
+        frames.append(long_rows(df, f"{size}-{m.group(2)}xC", n, n_source, "ladder", path.name, ai2))
     seven = pd.read_csv(src / "peteish7_eval_anneal.csv").rename(columns={"throughput/total_tokens": "tokens"})
     seven = seven.copy().assign(_step=0)  # the wide read_csv frame is fragmented: copy first
     frames.append(
@@ -133,12 +151,56 @@ def build(src: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def main(argv: list[str]) -> int:
-    src = Path(argv[1]) if len(argv) > 1 else DEFAULT_SRC
-    out = ROOT / "data" / "flp" / "olmo_ladder.csv"
-    df = build(src)
+def gadre_loss(results: list[dict], key: str) -> float:
+    hits = [r["loss"] for r in results if any(key in v for v in r["val_data"])]
+    if len(hits) != 1:
+        raise ValueError(f"expected one {key!r} loss, found {len(hits)}")
+    return float(hits[0])
+
+
+def build_gadre(src: Path) -> dict[str, pd.DataFrame]:
+    """One long table per training corpus (final checkpoints of Gadre et al.'s runs)."""
+    chance = pd.read_csv(src / "eval_metadata.csv").set_index("Eval Task")["Random baseline"] / 100.0
+    rows = []
+    for path in sorted((src / "models").glob("*.json")):
+        model = json.loads(path.read_text())
+        hp = model["hyperparameters"]
+        evals = json.loads((src / "evals" / f"evaluation_{path.stem}_heavy.json").read_text())
+        n, d = float(hp["params"]), float(hp["tokens"])
+        losses = {col: gadre_loss(model["results"], key) for col, key in GADRE_LOSSES.items()}
+        for task, acc in sorted(evals["eval_metrics"]["icl"].items()):
+            rows.append(
+                {
+                    "corpus": GADRE_CORPORA[model["dataset_name"]],
+                    "run": model["name"],
+                    "role": "target" if n > 1e9 else "ladder",
+                    "step": 1,
+                    "n_params": n,
+                    "n_source": "models/*.json hyperparameters.params",
+                    "tokens": d,
+                    "flops": 6.0 * n * d,
+                    **losses,
+                    "task": task,
+                    "accuracy": float(acc),
+                    "chance": float(chance[task]),
+                    "source": f"{GADRE_COMMIT}/exp_data/models/{path.name}; evals/evaluation_{path.stem}_heavy.json",
+                }
+            )
+    df = pd.DataFrame(rows)
+    return {c: g.drop(columns="corpus").reset_index(drop=True) for c, g in df.groupby("corpus")}
+
+
+def write(df: pd.DataFrame, out: Path) -> None:
     df.to_csv(out, index=False, float_format="%.6g")
     print(f"wrote {len(df)} rows ({df['run'].nunique()} runs, {df['task'].nunique()} tasks) to {out}")
+
+
+def main(argv: list[str]) -> int:
+    shared = Path(argv[1]) if len(argv) > 1 else DEFAULT_SHARED
+    out = ROOT / "data" / "flp"
+    write(build(shared / "olmo_ladder_peteish"), out / "olmo_ladder.csv")
+    for corpus, df in build_gadre(shared / "gadre_overtraining_scaling").items():
+        write(df, out / f"gadre_{corpus}.csv")
     return 0
 
 

@@ -91,6 +91,22 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     one = type(post)(post.kind, post.meta, {n: v[k : k + 1] for n, v in post.values.items()}, post.coords)
     mu_numpy = latent_mean(data.table, one, np.random.default_rng(0))[:, 0]
     assert mu_numpy == pytest.approx(mu_pymc, abs=1e-8)
+    # the model's written-out censored t(4) likelihood equals scipy's (what LOO and PPC use)
+    from bayes_perflaw.perflaw_model import pointwise_loglik
+
+    fixed["sigma"] = post.values["sigma"][k]
+    loglik_pymc = pm.do(model, fixed)["mmlu_censored_t4"].eval()
+    loglik_scipy = pointwise_loglik(data, mu_numpy, post.values["sigma"][k], np.asarray(4.0)).sum()
+    assert data.censored.sum() >= 1 and loglik_pymc == pytest.approx(loglik_scipy, rel=1e-10)
+
+
+def test_t4_log_cdf_is_exact_in_both_tails():
+    from scipy import stats
+
+    from bayes_perflaw.perflaw_model import t4_log_cdf
+
+    z = np.concatenate([-np.logspace(-3, 4, 200), [0.0], np.logspace(-3, 4, 200)])
+    assert t4_log_cdf(z) == pytest.approx(stats.t.logcdf(z, 4), rel=1e-12, abs=1e-14)
 
 
 def test_era_extrapolation_adds_drift_and_spread(post):

@@ -1,69 +1,283 @@
-"""FLP building blocks (issue 4 is in progress: data and maths only, no CLI yet)."""
+"""FLP: the stage forms against hand values, data preparation, the least-squares baseline, the shipped
+posterior and the ``flp`` commands (fit/backtest really sample in the slow test)."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
-from bayes_perflaw.flp import LN_C0, c_n, chain, stage1_log_loss, stage2_accuracy
+from bayes_perflaw.errors import DataError
+from bayes_perflaw.flp import (
+    LN_C0,
+    LN_D0,
+    LN_N0,
+    c_n,
+    chain,
+    recipe,
+    stage1_log_loss,
+    stage2_accuracy,
+    stage2_features,
+)
+from bayes_perflaw.flp_model import parse_variant, prepare, read_ladder
+from bayes_perflaw.flp_predict import ls_paper, summarise
 from bayes_perflaw.laws import flp_loss
+from bayes_perflaw.posterior import file_hash, load_draws
+
+LADDER = ROOT / "data" / "flp" / "olmo_ladder.csv"
+SHIPPED = ROOT / "models" / "flp-olmo.nc"
 
 
 def test_stage1_power_form_is_the_papers_law():
     ln_l0, alpha = 1.2, -0.05
     flops = np.array([1e19, 1e21, 1e23])
     paper = flp_loss(flops, c_n(ln_l0, alpha), alpha)  # L = (C / C_N)**alpha
-    assert np.exp(stage1_log_loss(np.log(flops), {"ln_l0": ln_l0, "alpha": alpha}, "power")) == pytest.approx(paper)
-    assert np.exp(stage1_log_loss(LN_C0, {"ln_l0": ln_l0, "alpha": alpha}, "power")) == pytest.approx(np.exp(1.2))
-    irr = stage1_log_loss(np.log(1e40), {"ln_l0": ln_l0, "alpha": alpha, "irreducible": 1.7}, "irreducible")
+    p = {"ln_l0": ln_l0, "alpha": alpha}
+    assert np.exp(stage1_log_loss({"ln_flops": np.log(flops)}, p, "power")) == pytest.approx(paper)
+    assert np.exp(stage1_log_loss({"ln_flops": LN_C0}, p, "power")) == pytest.approx(np.exp(1.2))
+    irr = stage1_log_loss({"ln_flops": np.log(1e40)}, {**p, "irreducible": 1.7}, "irreducible")
     assert np.exp(irr) == pytest.approx(1.7 + np.exp(ln_l0 + alpha * (np.log(1e40) - LN_C0)))
 
 
-def test_stage2_links():
-    p = {"a": 0.0, "k": 4.0, "centre": 3.0, "w0": 0.6, "w1": -0.5}
-    assert stage2_accuracy(3.0, 0.25, p, "logistic") == pytest.approx(0.625)  # midway between chance and 1
-    assert stage2_accuracy(100.0, 0.25, p, "logistic") == pytest.approx(0.25)  # never below chance
-    assert stage2_accuracy(2.8, 0.25, p, "linear") == pytest.approx(0.7)
+def test_stage1_chinchilla_form_by_hand():
+    # L = E + A / N^a + B / D^b with N = 7e9, D = 4e12; centred at 1e9 and 1e10
+    p = {"irreducible": 1.7, "ln_a": -1.0, "alpha_n": 0.34, "ln_b": -0.4, "beta_d": 0.28}
+    x = recipe(n_params=7e9, tokens=4e12)
+    hand = 1.7 + np.exp(-1.0) * 7.0**-0.34 + np.exp(-0.4) * 400.0**-0.28
+    assert np.exp(stage1_log_loss(x, p, "chinchilla")) == pytest.approx(hand, rel=1e-12)
+    assert x["ln_flops"] == pytest.approx(np.log(6 * 7e9 * 4e12))
+    assert (x["ln_n"] - LN_N0, x["ln_d"] - LN_D0) == pytest.approx((np.log(7), np.log(400)))
+    with pytest.raises(ValueError, match="unknown stage-1 form"):
+        stage1_log_loss(x, p, "cubic")
+
+
+def test_stage2_links_and_features():
+    assert stage2_accuracy(0.0, 0.25, "logistic") == pytest.approx(0.625)  # midway between chance and 1
+    assert stage2_accuracy(-50.0, 0.25, "logistic") == pytest.approx(0.25)  # never below chance
+    assert stage2_accuracy(0.7, 0.25, "linear") == pytest.approx(0.7)
     with pytest.raises(ValueError, match="unknown stage-2 link"):
-        stage2_accuracy(3.0, 0.25, p, "cubic")
+        stage2_accuracy(0.0, 0.25, "cubic")
+    basis = {"g0": -2.0, "g1": 1.2, "sd": 0.05}
+    feats = stage2_features(np.array([[3.0, 1.65]]), basis)  # code residual (1.65 - (-2 + 3.6)) / 0.05 = 1
+    assert feats[0] == pytest.approx([3.0, 1.0])
+    assert stage2_features(np.array([[3.0]]), None).tolist() == [[3.0]]
 
 
-def test_chain_carries_both_stages():
-    n = 4000
-    vals = {
-        "ln_l0": np.full(n, 1.2),
-        "alpha": np.full(n, -0.05),
-        "sigma_loss": np.full(n, 0.02),
-        "a": np.zeros((n, 1)),
-        "k": np.full((n, 1), 4.0),
+def _values(n: int, tau: float = 0.0, sigma: float = 0.0) -> tuple[dict, dict]:
+    values = {
+        "ln_l0": np.full((n, 1), 1.2),
+        "alpha": np.full((n, 1), -0.05),
+        "sigma_loss": np.full((n, 1), sigma),
+        "intercept": np.zeros((n, 1)),
+        "slope": np.full((n, 1, 1), -4.0),
         "kappa": np.full((n, 1), 400.0),
+        "tau_run": np.full((n, 1), tau),
     }
-    loss, acc = chain(1e22, 0, 0.25, vals, "power", "logistic", centres=np.array([3.0]), seed=1)
-    expect = np.exp(1.2 - 0.05 * (np.log(1e22) - LN_C0))
-    assert np.median(loss) == pytest.approx(expect, rel=0.01)
-    assert 0.25 < acc.mean() < 1 and acc.std() > 0.02  # loss noise + Beta noise
-    vals["sigma_loss"] = np.zeros(n)
-    _, acc0 = chain(1e22, 0, 0.25, vals, "power", "logistic", centres=np.array([3.0]), seed=1)
-    assert acc0.std() < acc.std()
+    meta = {"stage1": "power", "stage2": "logistic", "chances": [0.25], "centres": [[3.0]], "variant": "t"}
+    return values, meta
 
 
-def test_ladder_table_rebuilds_and_keeps_targets_apart():
-    shared = ROOT.parent / "shared" / "data" / "olmo_ladder_peteish"
-    if not shared.is_dir():
+def test_chain_by_hand_and_both_stages_widen_it():
+    x = recipe(flops=1e22)
+    values, meta = _values(4000)
+    loss, acc = chain(x, values, meta, seed=1, noise=False)
+    l_hand = np.exp(1.2 - 0.05 * (np.log(1e22) - LN_C0))
+    acc_hand = 0.25 + 0.75 / (1 + np.exp(4.0 * (l_hand - 3.0)))
+    assert loss[:, 0] == pytest.approx(np.full(4000, l_hand))
+    assert acc[:, 0] == pytest.approx(np.full(4000, acc_hand))
+    spreads = []
+    for tau, sigma in ((0.0, 0.0), (0.0, 0.02), (0.3, 0.02)):
+        values, meta = _values(4000, tau, sigma)
+        _, acc = chain(x, values, meta, seed=1)
+        spreads.append(acc.std())
+        assert acc.mean() == pytest.approx(acc_hand, abs=0.01)
+    assert spreads[0] < spreads[1] < spreads[2]  # Beta noise < + loss noise < + a new run's effect
+
+
+def test_parse_variant():
+    assert parse_variant("chinchilla+logistic") == ("chinchilla", "logistic", ("c4",))
+    assert parse_variant("power+linear+code") == ("power", "linear", ("c4", "code"))
+    with pytest.raises(DataError, match="unknown FLP variant 'power'"):
+        parse_variant("power")
+
+
+def _synthetic_ladder(tasks=("t1", "t2")) -> pd.DataFrame:
+    """Runs whose losses follow ln L = 1.1 - 0.04 (ln C - ln 1e20) and accuracies 1.6 - 0.4 L exactly."""
+    rows = []
+    for i, (n, d) in enumerate([(1e8, 2e9), (2e8, 4e9), (4e8, 8e9), (8e8, 2e10), (1.6e9, 3e10)]):
+        for step in (100, 500, 1000):
+            c = 6 * n * d * step / 1000
+            loss = np.exp(1.1 - 0.04 * (np.log(c) - LN_C0))
+            for task in tasks:
+                rows.append(
+                    dict(
+                        run=f"r{i}",
+                        role="ladder",
+                        step=step,
+                        n_params=n,
+                        tokens=d * step / 1000,
+                        flops=c,
+                        c4_loss=loss,
+                        task=task,
+                        accuracy=1.6 - 0.4 * loss,
+                        chance=0.25,
+                    )  # fmt: skip
+                )
+    for run, n, d in (("big", 7e9, 4e12),):
+        c = 6 * n * d
+        loss = np.exp(1.1 - 0.04 * (np.log(c) - LN_C0))
+        for task in tasks:
+            rows.append(dict(run=run, role="target", step=1, n_params=n, tokens=d, flops=c, c4_loss=loss,
+                             task=task, accuracy=0.5, chance=0.25))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_prepare_keeps_targets_out_and_filters_the_emergent_phase():
+    df = _synthetic_ladder()
+    df.loc[(df["run"] == "r0") & (df["task"] == "t2"), "accuracy"] = 0.27  # below chance + 5
+    data = prepare(df, per_run=2)
+    assert "big" not in set(data.stage1["run"]) | set(data.stage2["run"])
+    assert len(data.stage1) == 5 and (data.stage1["flops"] == df[df["step"] == 1000]["flops"].unique()).all()
+    assert not ((data.stage2["run"] == "r0") & (data.stage2["task"] == "t2")).any()
+    assert data.stage2.groupby(["run", "task"]).size().max() == 2  # thinned to per_run
+    with pytest.raises(DataError, match="role 'target' are held out"):
+        prepare(df, roles=("ladder", "target"))
+
+
+def test_least_squares_baseline_recovers_an_exact_law():
+    df = _synthetic_ladder()
+    out = ls_paper(df, n_boot=20)
+    c = 6 * 7e9 * 4e12
+    hand = 100 * (1.6 - 0.4 * np.exp(1.1 - 0.04 * (np.log(c) - LN_C0)))
+    assert out["pred_mean"].to_numpy() == pytest.approx([hand, hand], abs=1e-6)
+    assert out["pred_lo"].to_numpy() == pytest.approx([hand, hand], abs=1e-6)  # exact data: no spread
+    summary = summarise(out)
+    assert summary["mae"].iloc[0] == pytest.approx(abs(hand - 50), abs=1e-3)
+
+
+def test_read_ladder_errors_name_row_and_column(tmp_path):
+    df = _synthetic_ladder()
+    cases = {
+        "flops": (-1.0, "column 'flops': must be > 0"),
+        "accuracy": (1.5, "column 'accuracy': must be a fraction in [0, 1]"),
+        "c4_loss": (np.nan, "column 'c4_loss': is empty (NaN)"),
+    }
+    for col, (value, message) in cases.items():
+        bad = df.copy()
+        bad.loc[3, col] = value
+        path = tmp_path / f"bad_{col}.csv"
+        bad.to_csv(path, index=False)
+        with pytest.raises(DataError, match=r"row 4 \(model 'r0'\), " + re.escape(message)):
+            read_ladder(path)
+    path = tmp_path / "nocol.csv"
+    df.drop(columns="chance").to_csv(path, index=False)
+    out = tmp_path / "bt"
+    res = run_cli("flp", "backtest", "--data", str(path), "--out", str(out))
+    assert res.returncode == 2 and "missing required column 'chance'" in res.stderr
+    assert not out.exists()
+
+
+def test_ladder_tables_rebuild_and_keep_targets_apart():
+    shared = ROOT.parent / "shared" / "data"
+    if not (shared / "olmo_ladder_peteish").is_dir():
         pytest.skip("shared/ data not beside the checkout")
     spec = importlib.util.spec_from_file_location("bfd", ROOT / "scripts" / "build_flp_data.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    committed = pd.read_csv(ROOT / "data" / "flp" / "olmo_ladder.csv")
-    rebuilt = mod.build(shared)
+    committed = pd.read_csv(LADDER)
+    rebuilt = mod.build(shared / "olmo_ladder_peteish")
     assert len(rebuilt) == len(committed) == 9990
+    assert np.allclose(rebuilt["accuracy"], committed["accuracy"], rtol=1e-5)
     assert set(committed.loc[committed["role"] == "target", "run"]) == {"7B-4T", "13B-5T"}
     assert committed.loc[committed["run"] == "13B-5T", "tokens"].iloc[0] == pytest.approx(596_057 * 8_388_608)
     assert np.allclose(committed["flops"], 6 * committed["n_params"] * committed["tokens"], rtol=1e-5)
     assert committed["source"].str.startswith("allenai/OLMo@9bc064c").all()
-    fit_runs = set(committed.loc[committed["role"] == "fit", "run"])
-    assert fit_runs == {f"{s}-{m}xC" for s in ("190M", "370M", "760M", "1B") for m in ("1", "2", "5", "10")}
+    ai2 = set(committed.loc[committed["ai2_fit"] == 1, "run"])
+    assert ai2 == {f"{s}-{m}xC" for s in ("190M", "370M", "760M", "1B") for m in ("1", "2", "5", "10")}
+    gadre = mod.build_gadre(shared / "gadre_overtraining_scaling")
+    for corpus, df in gadre.items():
+        committed = pd.read_csv(ROOT / "data" / "flp" / f"gadre_{corpus}.csv")
+        assert len(df) == len(committed) and df["task"].nunique() == 46
+        assert np.allclose(df["c4_loss"], committed["c4_loss"], rtol=1e-5)
+        assert (committed.loc[committed["role"] == "target", "n_params"] > 1e9).all()
+
+
+def test_shipped_flp_posterior_matches_its_data():
+    card = json.loads(SHIPPED.with_suffix(".json").read_text())
+    assert card["data_hash"] == file_hash(LADDER), "refit the shipped FLP posterior: make models"
+    draws = load_draws(SHIPPED, kind="flp")
+    assert draws.meta["variant"] == "chinchilla+logistic" and draws.meta["diagnostics"]["converged"]
+    assert draws.values["slope"].shape == (4000, 10, 1) and (draws.values["slope"] < 0).all()
+
+
+def test_cli_flp_predict(tmp_path):
+    out = tmp_path / "p.csv"
+    res = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu", "--task", "piqa",
+                  "--output", str(out))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    got = pd.read_csv(out)
+    assert got["task"].tolist() == ["mmlu", "piqa"]
+    assert (got["pred_lo"] < got["pred_mean"]).all() and (got["pred_mean"] < got["pred_hi"]).all()
+    assert (got["pred_lo"] > got["chance"]).all() and got["flops"].iloc[0] == pytest.approx(6 * 7e9 * 4e12)
+    narrow = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu", "--no-noise",
+                     "--output", str(tmp_path / "n.csv"))  # fmt: skip
+    assert narrow.returncode == 0
+    n = pd.read_csv(tmp_path / "n.csv")
+    assert (n["pred_hi"] - n["pred_lo"]).iloc[0] < (got["pred_hi"] - got["pred_lo"]).iloc[0]
+    errors = {
+        ("--flops", "1e23"): "needs parameters and tokens, not FLOPs alone",
+        ("--params", "7B"): "--params needs --tokens too",
+        ("--params", "7B", "--tokens", "4X"): "unknown unit 'X'",
+        ("--params", "7B", "--tokens", "4T", "--task", "gsm8k"): "unknown task 'gsm8k'",
+        ("--flops", "lots"): "cannot read 'lots' as FLOPs",
+        ("--params", "7B", "--tokens", "4T", "--posterior", str(ROOT / "models" / "perflaw.nc")): "kind 'perflaw'",
+    }
+    for args, message in errors.items():
+        res = run_cli("flp", "predict", *args)
+        assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
+        assert "Traceback" not in res.stderr
+
+
+def test_flp_predict_never_imports_pymc(tmp_path):
+    code = (
+        "import sys\n"
+        "from bayes_perflaw.cli import main\n"
+        "main(['flp', 'predict', '--params', '7B', '--tokens', '4T'])\n"
+        "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & {'pymc', 'pytensor', 'arviz', 'xarray'}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "HEAVY []" in res.stdout
+
+
+@pytest.mark.slow
+def test_flp_fit_then_backtest_reuses_the_posterior(tmp_path):
+    """Really samples (a 3-task slice of the ladder, 2 chains x 300): fit -> file -> backtest from it."""
+    df = pd.read_csv(LADDER)
+    small = tmp_path / "ladder.csv"
+    df[df["task"].isin(["mmlu", "piqa", "hellaswag"])].to_csv(small, index=False)
+    post = tmp_path / "flp.nc"
+    fit = run_cli("flp", "fit", "--data", str(small), "--out", str(post), "--chains", "2", "--draws", "300",
+                  "--tune", "300", "--no-progress")  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    assert "stage 1: 25 final checkpoints" in fit.stdout and "LOO stage2" in fit.stdout
+    assert "r_hat max" in fit.stdout
+    meta = load_draws(post, kind="flp").meta
+    assert meta["tasks"] == ["hellaswag", "mmlu", "piqa"] and meta["data_hash"] == file_hash(small)
+    out = tmp_path / "bt"
+    bt = run_cli("flp", "backtest", "--data", str(small), "--posterior", str(post), "--out", str(out), "--boot", "50")
+    assert bt.returncode == 0, bt.stderr
+    assert "using" in bt.stdout  # no second fit
+    table = pd.read_csv(out / "flp_targets.csv")
+    assert {"target", "task", "actual", "pred_mean", "pred_lo", "pred_hi"} <= set(table.columns)
+    assert len(table) == 2 * 2 * 3  # (Bayesian, least squares) x 2 targets x 3 tasks
+    assert table["actual"].notna().all() and (table["pred_lo"] <= table["pred_hi"]).all()
+    bayes = table[table["method"].str.startswith("bayes")]
+    assert ((bayes["actual"] - bayes["pred_mean"]).abs() < 15).all()

@@ -1,0 +1,158 @@
+"""FLP predictions from posterior draws (NumPy only), the held-out targets, and the least-squares baseline.
+
+Accuracies are reported in percent. ``pred_lo`` / ``pred_hi`` bound the central ``prob`` interval of a
+*reported* score (stage-1 loss noise, parameter uncertainty of both stages and the Beta evaluation noise);
+``noise=False`` keeps parameter uncertainty only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .flp import chain, needs_split, recipe
+
+TARGET_COLUMNS = ["target", "task", "actual", "pred_mean", "pred_lo", "pred_hi"]
+
+
+def predict_recipe(
+    values: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    x: dict[str, float],
+    *,
+    prob: float = 0.9,
+    seed: int = 0,
+    noise: bool = True,
+) -> pd.DataFrame:
+    """One row per task: chance, the predicted C4 loss (median, nats) and the accuracy (mean, interval; %)."""
+    if needs_split(meta["stage1"]) and not np.isfinite(x["ln_n"]):
+        from .errors import DataError
+
+        raise DataError(
+            f"this posterior's stage 1 ({meta['stage1']}) needs parameters and tokens, not FLOPs alone",
+            column="--flops",
+        )
+    losses, acc = chain(x, values, meta, seed=seed, noise=noise)
+    q = (1 - prob) / 2
+    out = pd.DataFrame(
+        {
+            "task": meta["tasks"],
+            "chance": 100 * np.asarray(meta["chances"], dtype=float),
+            "c4_loss": np.median(losses[:, 0]),
+            "pred_mean": 100 * acc.mean(axis=0),
+            "pred_lo": 100 * np.quantile(acc, q, axis=0),
+            "pred_hi": 100 * np.quantile(acc, 1 - q, axis=0),
+        }
+    )
+    if losses.shape[1] > 1:
+        out.insert(3, "code_loss", np.median(losses[:, 1]))
+    return out
+
+
+def target_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The final checkpoint of each ``target`` run: run, n_params, tokens, flops, losses, task, accuracy."""
+    tg = df[df["role"] == "target"]
+    return tg[tg["step"] == tg.groupby("run")["step"].transform("max")].reset_index(drop=True)
+
+
+def _x(row) -> dict[str, float]:
+    return recipe(n_params=float(row["n_params"]), tokens=float(row["tokens"]))
+
+
+def backtest_bayes(values, meta, df: pd.DataFrame, *, prob: float = 0.9, seed: int = 0) -> pd.DataFrame:
+    """Predictions for every target run and fitted task, beside the actual score (%)."""
+    rows = []
+    tg = target_rows(df)
+    for run, g in tg.groupby("run", sort=False):
+        pred = predict_recipe(values, meta, _x(g.iloc[0]), prob=prob, seed=seed)
+        actual = g.set_index("task")["accuracy"] * 100
+        pred.insert(0, "target", run)
+        pred["actual"] = pred["task"].map(actual)
+        pred["actual_c4_loss"] = float(g["c4_loss"].iloc[0])
+        rows.append(pred)
+    out = pd.concat(rows, ignore_index=True)
+    out.insert(0, "method", f"bayes:{meta['variant']}")
+    return out
+
+
+def ls_paper(
+    df: pd.DataFrame,
+    *,
+    roles: tuple[str, ...] = ("ladder",),
+    margin: float = 0.05,
+    n_boot: int = 1000,
+    prob: float = 0.9,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """The paper's forms by least squares (``ln L`` linear in ``ln C``; accuracy linear in ``L``), on the same
+    rows as the Bayesian fit, with a 1000-replicate bootstrap over runs for intervals (of the fitted mean:
+    how peers get intervals for a point fit)."""
+    from .flp_model import prepare
+
+    data = prepare(df, domains=("c4",), roles=roles, margin=margin)
+    tg = target_rows(df)
+    runs = data.stage1["run"].to_numpy()
+    s1_x = np.log(data.stage1["flops"].to_numpy(dtype=float))
+    s1_y = np.log(data.stage1["c4_loss"].to_numpy(dtype=float))
+    s2 = data.stage2
+    by_run = {r: np.flatnonzero(s2["run"].to_numpy() == r) for r in runs}
+    t_flops = tg.drop_duplicates("run").set_index("run")["flops"].astype(float)
+    rng = np.random.default_rng(seed)
+
+    def fit(pick: np.ndarray) -> np.ndarray:  # (targets, tasks) predicted accuracy
+        a1, a0 = np.polyfit(s1_x[pick], s1_y[pick], 1)
+        loss = np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
+        rows = np.concatenate([by_run[r] for r in runs[pick]])
+        sub = s2.iloc[rows]
+        out = np.full((len(loss), len(data.tasks)), np.nan)
+        for j, task in enumerate(data.tasks):
+            g = sub[sub["task"] == task]
+            if len(g) >= 2 and g["c4_loss"].nunique() > 1:
+                w1, w0 = np.polyfit(g["c4_loss"], g["accuracy"], 1)
+                out[:, j] = w0 + w1 * loss
+        return out
+
+    point = fit(np.arange(len(runs)))
+    boots = np.stack([fit(rng.integers(0, len(runs), len(runs))) for _ in range(n_boot)])
+    q = (1 - prob) / 2
+    lo, hi = np.nanquantile(boots, q, axis=0), np.nanquantile(boots, 1 - q, axis=0)
+    rows = []
+    for i, run in enumerate(t_flops.index):
+        actual = tg[tg["run"] == run].set_index("task")["accuracy"] * 100
+        for j, task in enumerate(data.tasks):
+            rows.append(
+                {
+                    "method": "ls_paper",
+                    "target": run,
+                    "task": task,
+                    "actual": actual.get(task, np.nan),
+                    "pred_mean": 100 * point[i, j],
+                    "pred_lo": 100 * lo[i, j],
+                    "pred_hi": 100 * hi[i, j],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Per method and target: tasks, MAE (points), mean relative error (%), 90 % coverage and mean width."""
+    t = table.dropna(subset=["actual", "pred_mean"]).copy()
+    t["abs_err"] = (t["pred_mean"] - t["actual"]).abs()
+    t["rel_err"] = 100 * t["abs_err"] / t["actual"]
+    t["covered"] = (t["actual"] >= t["pred_lo"]) & (t["actual"] <= t["pred_hi"])
+    t["width"] = t["pred_hi"] - t["pred_lo"]
+    return (
+        t.groupby(["method", "target"], sort=False)
+        .agg(
+            tasks=("task", "size"),
+            mae=("abs_err", "mean"),
+            rel_err_pct=("rel_err", "mean"),
+            within_2pt=("abs_err", lambda s: int((s <= 2).sum())),
+            coverage=("covered", "mean"),
+            width=("width", "mean"),
+        )
+        .reset_index()
+        .round(3)
+    )
