@@ -77,6 +77,17 @@ def bench_fit(sampler: str) -> dict:
     }
 
 
+def median_fit(sampler: str, repeats: int) -> dict:
+    """The run with the median wall time of ``repeats`` cold fits (this VM's timings vary by ~20 %)."""
+    runs = [bench_fit(sampler) for _ in range(repeats)]
+    ok = sorted((r for r in runs if r.get("status") == "ok"), key=lambda r: r["wall_s"])
+    if not ok:
+        return runs[0]
+    best = ok[len(ok) // 2]
+    best["walls"] = [round(r["wall_s"], 1) for r in ok]
+    return best
+
+
 def authors_loop(flops: float, min_size: float = 10e9, max_size: float = 100e9) -> tuple[float, int]:
     """The straightforward way: a Python loop over the authors' grid, the point law once per plan."""
     import math
@@ -218,7 +229,7 @@ def main() -> int:
         samplers.append("numpyro")
     except ImportError:
         out_rows.append({"sampler": "numpyro", "status": "not installed (pip install 'bayes_perflaw[numpyro]')"})
-    fits = [bench_fit(s) for s in samplers] + out_rows
+    fits = [median_fit(s, 3 if s == "nutpie" else 1) for s in samplers] + out_rows
     for f in fits:
         print(f)
 
@@ -273,6 +284,10 @@ def main() -> int:
             f"{f['ess_bulk_min']:.0f} | {f['ess_per_s']:.0f} | {f['rss_mb']:.0f} | {f['converged']} |"
         )
     lines += [
+        "",
+        "nutpie: the median of three cold fits (all three: "
+        + ", ".join(f"{w} s" for w in next((f.get("walls", []) for f in fits if f["sampler"] == "nutpie"), []))
+        + "); the others one run each.",
         "",
         "Wall time includes importing PyMC (~4 s), compiling, sampling, the NumPy log-likelihood and "
         "posterior predictive, diagnostics, LOO and writing the netCDF. For `pymc` the compile column is "
