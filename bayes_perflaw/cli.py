@@ -414,8 +414,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         strict=args.strict,
     )
-    if args.strict and not meta["diagnostics"]["converged"]:
-        print("bayes-perflaw fit: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
+    return strict_status(meta, args.strict, "fit")
+
+
+def strict_status(meta: dict, strict: bool, command: str) -> int:
+    """Exit status of a fit: 1 (with a line on stderr) when ``--strict`` and it did not converge, else 0."""
+    if strict and not meta["diagnostics"]["converged"]:
+        print(f"bayes-perflaw {command}: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
         return 1
     return 0
 

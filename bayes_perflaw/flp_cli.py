@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +121,9 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
         strict=args.strict,
         **_fit_kwargs(args),
     )
-    if args.strict and not meta["diagnostics"]["converged"]:
-        print("bayes-perflaw flp fit: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
-        return 1
-    return 0
+    from .cli import strict_status
+
+    return strict_status(meta, args.strict, "flp fit")
 
 
 def _flops(text: str | None) -> float | None:

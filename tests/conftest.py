@@ -36,6 +36,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     )
 
 
+HEAVY_MODULES = ("pymc", "pytensor", "arviz", "xarray", "pymc_extras", "numba", "jax", "scipy", "matplotlib")
+
+
+def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
+    """The heavy packages imported by running the CLI with ``argv`` in a fresh interpreter."""
+    code = (
+        "import sys\n"
+        "from bayes_perflaw.cli import main\n"
+        f"main({argv!r})\n"
+        f"print('HEAVY', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_MODULES!r})))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd)
+    assert res.returncode == 0, res.stderr
+    line = next(x for x in res.stdout.splitlines() if x.startswith("HEAVY "))
+    return eval(line[len("HEAVY ") :])  # a printed list of names
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, heavy_imports, run_cli
 
 from bayes_perflaw.bayes_law import DEFAULT_VARIANT
 from bayes_perflaw.errors import DataError, PosteriorFileError
@@ -127,18 +125,8 @@ def test_unknown_source_kind_is_an_error(post):
 
 
 def test_predict_never_imports_pymc_or_arviz(tmp_path):
-    code = (
-        "import sys\n"
-        "from bayes_perflaw.cli import main\n"
-        "main(['predict', '--layers', '32', '--hidden', '4096', '--ffn', '14336', '--tokens', '15T', "
-        "'--params', '8B'])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'pymc', 'pytensor', 'arviz', 'xarray', 'pymc_extras', 'numba', 'jax', 'scipy', 'matplotlib'})\n"
-        "print('HEAVY', heavy)\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
-    assert "HEAVY []" in res.stdout
+    argv = ["predict", "--layers", "32", "--hidden", "4096", "--ffn", "14336", "--tokens", "15T", "--params", "8B"]
+    assert heavy_imports(argv, tmp_path) == []
 
 
 def test_cli_predict_bayes_from_csv_with_pass_through(tmp_path):
