@@ -101,9 +101,12 @@ def ls_paper(
     t_flops = tg.drop_duplicates("run").set_index("run")["flops"].astype(float)
     rng = np.random.default_rng(seed)
 
-    def fit(pick: np.ndarray) -> np.ndarray:  # (targets, tasks) predicted accuracy
+    def stage1(pick: np.ndarray) -> np.ndarray:  # the targets' predicted C4 loss
         a1, a0 = np.polyfit(s1_x[pick], s1_y[pick], 1)
-        loss = np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
+        return np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
+
+    def fit(pick: np.ndarray) -> np.ndarray:  # (targets, tasks) predicted accuracy
+        loss = stage1(pick)
         rows = np.concatenate([by_run[r] for r in runs[pick]])
         sub = s2.iloc[rows]
         out = np.full((len(loss), len(data.tasks)), np.nan)
@@ -115,6 +118,7 @@ def ls_paper(
         return out
 
     point = fit(np.arange(len(runs)))
+    point_loss = stage1(np.arange(len(runs)))
     boots = np.stack([fit(rng.integers(0, len(runs), len(runs))) for _ in range(n_boot)])
     q = (1 - prob) / 2
     lo, hi = np.nanquantile(boots, q, axis=0), np.nanquantile(boots, 1 - q, axis=0)
@@ -131,6 +135,8 @@ def ls_paper(
                     "pred_mean": 100 * point[i, j],
                     "pred_lo": 100 * lo[i, j],
                     "pred_hi": 100 * hi[i, j],
+                    "c4_loss": point_loss[i],
+                    "actual_c4_loss": float(tg.loc[tg["run"] == run, "c4_loss"].iloc[0]),
                 }
             )
     return pd.DataFrame(rows)
@@ -143,6 +149,9 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     t["rel_err"] = 100 * t["abs_err"] / t["actual"]
     t["covered"] = (t["actual"] >= t["pred_lo"]) & (t["actual"] <= t["pred_hi"])
     t["width"] = t["pred_hi"] - t["pred_lo"]
+    losses = {}
+    if "c4_loss" in t.columns:  # stage 1 on its own: the predicted (median) and actual C4 loss, nats
+        losses = {"c4_loss_pred": ("c4_loss", "first"), "c4_loss_actual": ("actual_c4_loss", "first")}
     return (
         t.groupby(["method", "target"], sort=False)
         .agg(
@@ -152,6 +161,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
             within_2pt=("abs_err", lambda s: int((s <= 2).sum())),
             coverage=("covered", "mean"),
             width=("width", "mean"),
+            **losses,
         )
         .reset_index()
         .round(3)

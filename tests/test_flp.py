@@ -156,6 +156,7 @@ def test_least_squares_baseline_recovers_an_exact_law():
     hand = 100 * (1.6 - 0.4 * np.exp(1.1 - 0.04 * (np.log(c) - LN_C0)))
     assert out["pred_mean"].to_numpy() == pytest.approx([hand, hand], abs=1e-6)
     assert out["pred_lo"].to_numpy() == pytest.approx([hand, hand], abs=1e-6)  # exact data: no spread
+    assert out["c4_loss"].iloc[0] == pytest.approx(np.exp(1.1 - 0.04 * (np.log(c) - LN_C0)))
     summary = summarise(out)
     assert summary["mae"].iloc[0] == pytest.approx(abs(hand - 50), abs=1e-3)
 
