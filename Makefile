@@ -61,7 +61,7 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw flp fit --out models/flp-olmo.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw flp backtest --out reports/flp
 	$(BIN)/bayes-perflaw flp backtest --out reports/flp/variants \
-		--variants chinchilla+logistic,power+logistic,irreducible+logistic,chinchilla+logistic+code
+		--variants chinchilla+logistic,power+linear,power+logistic,irreducible+logistic,chinchilla+logistic+code
 	$(BIN)/bayes-perflaw flp backtest --data data/flp/gadre_rpj.csv --out reports/flp/gadre_rpj
 
 bench: $(STAMP)

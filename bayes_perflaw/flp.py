@@ -11,7 +11,7 @@ Stage 2, loss -> accuracy (a fraction), per task, on features of the losses: ``f
 FLP-M ``f1`` = the code loss's standardised residual on the C4 loss (what code adds beyond C4; the two
 losses correlate at 0.99 on the ladder, so the raw pair would be nearly collinear). With
 ``eta = intercept + sum_j slope_j (f_j - centre_j)`` (centres: each task's mean feature in its fit data):
-* ``linear`` (the paper): ``acc = eta`` (kept inside (0, 0.999) numerically);
+* ``linear`` (the paper): ``acc = eta`` between 0.001 and 0.999, bent smoothly onto those bounds;
 * ``logistic`` (as AI2's ladder): ``acc = chance + (1 - chance) sigmoid(eta)``.
 The chain pushes stage-1 predictive draws of the losses (correlated across domains) through stage-2
 draws and the Beta observation noise, so a target's interval carries the uncertainty of both stages.
@@ -34,7 +34,8 @@ STAGE1_PARAMS = {
     "irreducible": ("ln_l0", "alpha", "irreducible"),
     "chinchilla": ("irreducible", "ln_a", "alpha_n", "ln_b", "beta_d"),
 }
-ACC_MIN, ACC_MAX = 1e-4, 0.999
+ACC_MIN, ACC_MAX = 1e-3, 0.999
+SOFT = 200.0  # the linear link's bounds bend over about 1/SOFT = 0.005 of accuracy
 
 
 def needs_split(form: str) -> bool:
@@ -65,11 +66,17 @@ def stage2_features(losses, basis: dict[str, float] | None):
 
 def stage2_accuracy(eta, chance, link: str, xp: Any = np):
     """Mean accuracy (fraction) for a linear predictor ``eta`` (see the module docstring)."""
-    if link == "linear":  # unbounded, as in the paper (a clip at chance stalls the sampler); the Beta
-        return xp.clip(eta, ACC_MIN, ACC_MAX)  # likelihood keeps it in (0, 1)
+    if link == "linear":  # the paper's straight line inside (ACC_MIN, ACC_MAX), bent smoothly (softplus, width
+        # 1/SOFT) at the bounds: a hard clip left flat directions where the sampler stalled (tree depth 10)
+        lo = ACC_MIN + _softplus(SOFT * (eta - ACC_MIN), xp) / SOFT
+        return lo - _softplus(SOFT * (lo - ACC_MAX), xp) / SOFT
     if link == "logistic":
         return chance + (1.0 - chance) / (1.0 + xp.exp(-eta))
     raise ValueError(f"unknown stage-2 link {link!r}")
+
+
+def _softplus(x, xp: Any = np):
+    return xp.logaddexp(0.0, x) if xp is np else xp.softplus(x)
 
 
 def c_n(ln_l0, alpha) -> np.ndarray:

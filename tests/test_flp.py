@@ -59,7 +59,11 @@ def test_stage1_chinchilla_form_by_hand():
 def test_stage2_links_and_features():
     assert stage2_accuracy(0.0, 0.25, "logistic") == pytest.approx(0.625)  # midway between chance and 1
     assert stage2_accuracy(-50.0, 0.25, "logistic") == pytest.approx(0.25)  # never below chance
-    assert stage2_accuracy(0.7, 0.25, "linear") == pytest.approx(0.7)
+    assert stage2_accuracy(0.7, 0.25, "linear") == pytest.approx(0.7, abs=1e-12)  # the paper's straight line
+    edges = stage2_accuracy(np.array([-1.0, 2.0]), 0.25, "linear")  # bent smoothly onto (0.001, 0.999)
+    assert edges == pytest.approx([1e-3, 0.999], abs=1e-9)
+    slope_near_edge = (stage2_accuracy(0.0031, 0.25, "linear") - stage2_accuracy(0.0030, 0.25, "linear")) / 1e-4
+    assert 0.1 < slope_near_edge < 1.0  # not flat as a hard clip would be
     with pytest.raises(ValueError, match="unknown stage-2 link"):
         stage2_accuracy(0.0, 0.25, "cubic")
     basis = {"g0": -2.0, "g1": 1.2, "sd": 0.05}
