@@ -43,6 +43,11 @@ def key_vars(idata) -> list[str]:
     return [v for v in KEY_VARS if v in post.data_vars and float(post[v].std()) > 0]
 
 
+def scalar_vars(idata) -> list[str]:
+    """The :func:`key_vars` that are single numbers per draw (no dimension beyond chain and draw)."""
+    return [v for v in key_vars(idata) if idata.posterior[v].ndim == 2]
+
+
 def diagnose(idata, var_names: list[str] | None = None) -> dict[str, Any]:
     """r_hat, ESS bulk/tail, divergences and BFMI, with the list of breached thresholds."""
     import arviz as az

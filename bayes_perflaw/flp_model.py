@@ -88,6 +88,21 @@ class FlpData:
     dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
 
     @property
+    def runs(self) -> list[str]:
+        """The runs of the stage-2 rows, sorted (the run-effect coordinate)."""
+        return sorted(self.stage2["run"].unique())
+
+    @property
+    def task_idx(self) -> np.ndarray:
+        """Each stage-2 row's task, as an index into ``tasks``."""
+        return pd.Categorical(self.stage2["task"], categories=self.tasks).codes
+
+    @property
+    def run_idx(self) -> np.ndarray:
+        """Each stage-2 row's run, as an index into ``runs``."""
+        return pd.Categorical(self.stage2["run"], categories=self.runs).codes
+
+    @property
     def run_effects(self) -> bool:
         """Whether stage 2 has several checkpoints of a run and task (then it models run effects)."""
         return bool(self.stage2.groupby(["run", "task"]).size().max() > 1)
@@ -219,9 +234,7 @@ def build_stage2(data: FlpData, stage2: str):
     import pymc as pm
     import pytensor.tensor as pt
 
-    t_idx = pd.Categorical(data.stage2["task"], categories=data.tasks).codes
-    runs = sorted(data.stage2["run"].unique())
-    r_idx = pd.Categorical(data.stage2["run"], categories=runs).codes
+    t_idx, r_idx, runs = data.task_idx, data.run_idx, data.runs
     with pm.Model(coords={"task": data.tasks, "feature": list(data.domains), "run": runs}) as model:
         pri = STAGE2_PRIORS[stage2]
         intercept = _prior("intercept", pri["intercept"], dims="task")
@@ -289,14 +302,12 @@ def loglik(data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: st
         ll1 = stats.norm.logpdf(resid[..., 0], 0.0, s0) + stats.norm.logpdf(
             resid[..., 1], rho * s1 / s0 * resid[..., 0], cond_sd
         )
-    t_idx = pd.Categorical(data.stage2["task"], categories=data.tasks).codes
+    t_idx = data.task_idx
     eta = values["intercept"][:, t_idx] + np.sum(
         values["slope"][:, t_idx, :] * (data.features - data.centres[t_idx]), axis=-1
     )
     if data.run_effects:
-        runs = sorted(data.stage2["run"].unique())
-        r_idx = pd.Categorical(data.stage2["run"], categories=runs).codes
-        eta = eta + values["run_effect"][:, t_idx, r_idx]
+        eta = eta + values["run_effect"][:, t_idx, data.run_idx]
     mean = np.clip(stage2_accuracy(eta, data.chances[t_idx], stage2), 1e-4, 1 - 1e-4)
     kappa = values["kappa"][:, t_idx]
     y = np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)

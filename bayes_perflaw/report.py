@@ -21,27 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars
+from .diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
 from .paper import B_PAPER, W_PAPER
 from .priors import B_REF_PAPER
 from .schema import release_year
 from .tables import atomic_write, write_csv
 
-SCALAR_PARAMS = (
-    "w1",
-    "w2",
-    "w3",
-    "w4",
-    "b_ref",
-    "b",
-    "gamma",
-    "beta",
-    "tau_era",
-    "drift_era",
-    "tau_org",
-    "shift_high",
-    "shift_low",
-)
 PUBLISHED = {"w1": W_PAPER[0], "w2": W_PAPER[1], "w3": W_PAPER[2], "w4": W_PAPER[3], "b": B_PAPER, "b_ref": B_REF_PAPER}
 
 
@@ -155,7 +140,7 @@ def prior_samples(spec: Any, n: int = 4000, seed: int = 0) -> np.ndarray | None:
 def _prior_vs_posterior(idata, meta: dict[str, Any]):
     import matplotlib.pyplot as plt
 
-    names = [p for p in SCALAR_PARAMS if p in idata.posterior and float(idata.posterior[p].std()) > 0]
+    names = scalar_vars(idata)
     cols = 3
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows))
@@ -289,7 +274,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     else:
         residuals = residuals.reindex(residuals["residual"].abs().sort_values(ascending=False).index)
 
-    scalars = [n for n in names if n in SCALAR_PARAMS]
+    scalars = scalar_vars(idata)
     figures = {
         "rank": figure(
             "Rank plots",

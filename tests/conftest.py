@@ -36,6 +36,9 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     )
 
 
+# A Llama-3-8B-shaped recipe as command-line flags (the law's inputs, with units)
+LLAMA3_8B_FLAGS = ("--layers", "32", "--hidden", "4096", "--ffn", "14336", "--tokens", "15T", "--params", "8B")
+
 HEAVY_MODULES = ("pymc", "pytensor", "arviz", "xarray", "pymc_extras", "numba", "jax", "scipy", "matplotlib")
 
 

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, heavy_imports, run_cli
+from conftest import LLAMA3_8B_FLAGS, ROOT, heavy_imports, run_cli
 
 from bayes_perflaw.bayes_law import DEFAULT_VARIANT
 from bayes_perflaw.errors import DataError, PosteriorFileError
@@ -125,7 +125,7 @@ def test_unknown_source_kind_is_an_error(post):
 
 
 def test_predict_never_imports_pymc_or_arviz(tmp_path):
-    argv = ["predict", "--layers", "32", "--hidden", "4096", "--ffn", "14336", "--tokens", "15T", "--params", "8B"]
+    argv = ["predict", *LLAMA3_8B_FLAGS]
     assert heavy_imports(argv, tmp_path) == []
 
 
@@ -164,16 +164,7 @@ def test_bad_posterior_files_are_refused(tmp_path, damage):
         "predict",
         "--posterior",
         str(bad),
-        "--layers",
-        "32",
-        "--hidden",
-        "4096",
-        "--ffn",
-        "14336",
-        "--tokens",
-        "15T",
-        "--params",
-        "8B",
+        *LLAMA3_8B_FLAGS,
         "--output",
         str(out),
     )
@@ -186,16 +177,7 @@ def test_missing_posterior_file_message(tmp_path):
         "predict",
         "--posterior",
         str(tmp_path / "none.nc"),
-        "--layers",
-        "32",
-        "--hidden",
-        "4096",
-        "--ffn",
-        "14336",
-        "--tokens",
-        "15T",
-        "--params",
-        "8B",
+        *LLAMA3_8B_FLAGS,
     )
     assert res.returncode == 2 and "no such posterior file" in res.stderr
 

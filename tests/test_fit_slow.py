@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import LLAMA3_8B_FLAGS, run_cli
 
 from bayes_perflaw.bayes_law import FLOOR_CENSOR
 from bayes_perflaw.paths import reference_table
@@ -83,16 +83,7 @@ def test_cli_fit_is_reproducible_strict_and_feeds_predict(tmp_path):
         "predict",
         "--posterior",
         str(outs[0]),
-        "--layers",
-        "32",
-        "--hidden",
-        "4096",
-        "--ffn",
-        "14336",
-        "--tokens",
-        "15T",
-        "--params",
-        "8B",
+        *LLAMA3_8B_FLAGS,
         "--output",
         str(pred),
     )

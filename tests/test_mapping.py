@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, run_cli
+from conftest import LLAMA3_8B_FLAGS, ROOT, run_cli
 
 from bayes_perflaw.mapping import chain, map_mean
 from bayes_perflaw.paths import mapping_posterior
@@ -73,16 +73,7 @@ def test_cli_predict_and_plan_on_other_benchmarks(tmp_path):
         "predict",
         "--benchmark",
         "mmlu-pro",
-        "--layers",
-        "32",
-        "--hidden",
-        "4096",
-        "--ffn",
-        "14336",
-        "--tokens",
-        "15T",
-        "--params",
-        "8B",
+        *LLAMA3_8B_FLAGS,
         "--output",
         str(out),
     )
@@ -139,16 +130,7 @@ def test_cli_predict_and_plan_on_other_benchmarks(tmp_path):
         "bbh",
         "--map-posterior",
         str(tmp_path / "none.nc"),
-        "--layers",
-        "32",
-        "--hidden",
-        "4096",
-        "--ffn",
-        "14336",
-        "--tokens",
-        "15T",
-        "--params",
-        "8B",
+        *LLAMA3_8B_FLAGS,
     )
     assert res.returncode == 2 and "no such posterior file" in res.stderr
 
