@@ -97,29 +97,27 @@ def ls_paper(
     s1_x = np.log(data.stage1["flops"].to_numpy(dtype=float))
     s1_y = np.log(data.stage1["c4_loss"].to_numpy(dtype=float))
     s2 = data.stage2
-    by_run = {r: np.flatnonzero(s2["run"].to_numpy() == r) for r in runs}
+    # each task's (loss, accuracy) rows per run, as arrays: a bootstrap replicate concatenates its runs'
+    s2_run, s2_task = s2["run"].to_numpy(), s2["task"].to_numpy()
+    s2_xy = s2[["c4_loss", "accuracy"]].to_numpy(dtype=float)
+    by_task_run = [{r: s2_xy[(s2_task == task) & (s2_run == r)] for r in runs} for task in data.tasks]
     t_flops = tg.drop_duplicates("run").set_index("run")["flops"].astype(float)
     rng = np.random.default_rng(seed)
 
-    def stage1(pick: np.ndarray) -> np.ndarray:  # the targets' predicted C4 loss
+    def fit(pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the targets' predicted C4 loss, their predicted accuracy (targets, tasks)) from runs ``pick``."""
         a1, a0 = np.polyfit(s1_x[pick], s1_y[pick], 1)
-        return np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
-
-    def fit(pick: np.ndarray) -> np.ndarray:  # (targets, tasks) predicted accuracy
-        loss = stage1(pick)
-        rows = np.concatenate([by_run[r] for r in runs[pick]])
-        sub = s2.iloc[rows]
+        loss = np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
         out = np.full((len(loss), len(data.tasks)), np.nan)
-        for j, task in enumerate(data.tasks):
-            g = sub[sub["task"] == task]
-            if len(g) >= 2 and g["c4_loss"].nunique() > 1:
-                w1, w0 = np.polyfit(g["c4_loss"], g["accuracy"], 1)
+        for j, per_run in enumerate(by_task_run):
+            xy = np.concatenate([per_run[r] for r in runs[pick]])
+            if len(xy) >= 2 and np.unique(xy[:, 0]).size > 1:
+                w1, w0 = np.polyfit(xy[:, 0], xy[:, 1], 1)
                 out[:, j] = w0 + w1 * loss
-        return out
+        return loss, out
 
-    point = fit(np.arange(len(runs)))
-    point_loss = stage1(np.arange(len(runs)))
-    boots = np.stack([fit(rng.integers(0, len(runs), len(runs))) for _ in range(n_boot)])
+    point_loss, point = fit(np.arange(len(runs)))
+    boots = np.stack([fit(rng.integers(0, len(runs), len(runs)))[1] for _ in range(n_boot)])
     q = (1 - prob) / 2
     lo, hi = np.nanquantile(boots, q, axis=0), np.nanquantile(boots, 1 - q, axis=0)
     rows = []
