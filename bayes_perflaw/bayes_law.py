@@ -1,10 +1,12 @@
 """The Bayesian Performance Law's mean and effects: backend-agnostic, shared by fit and predict.
 
 ``mu = soft_ceiling(raw + era[release bin] + org[organisation])`` with ``raw`` the Performance Law
-(:func:`laws.perflaw_raw`) on the gated-equivalent design. Observed scores are Student-t around
-``mu`` with a noise scale per source kind, **left-censored** at ``FLOOR_CENSOR``: a score within 5
-points of four-choice chance says only that the model is at most there (the same threshold FLP
-uses for the emergent phase). Predicted scores are floored at chance (25) and capped at 100.
+(:func:`laws.perflaw_raw`) on the gated-equivalent design, its effective tokens extended by the
+over-training return ``kappa`` (:func:`laws.ln_effective_tokens`; 0 = the published cap).
+Observed scores are Student-t around ``mu`` with a noise scale per source kind, **left-censored** at
+``FLOOR_CENSOR``: a score within 5 points of four-choice chance says only that the model is at most
+there (the same threshold FLP uses for the emergent phase). Predicted scores are floored at chance
+(25) and capped at 100.
 
 Era effect: a random walk with drift over the half-year release bins that hold fit data, anchored
 at zero in the latest, so ``b_ref`` is the level of the latest generation. A step over g bins is
@@ -49,9 +51,15 @@ def is_mixture(variant: str) -> bool:
     return variant.endswith("_mix")
 
 
-def mean_score(x, w1, w2, w3, w4, b, gamma, beta, effect=0.0, xp: Any = np):
-    """Latent mean MMLU (percent): the law plus additive effects, softly capped above 90."""
-    return soft_ceiling(perflaw_raw(x, w1, w2, w3, w4, b, gamma, beta, xp=xp) + effect, xp=xp)
+LAW_PARAMS = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa")
+
+
+def mean_score(x, p, effect=0.0, xp: Any = np):
+    """Latent mean MMLU (percent): the law plus additive effects, softly capped above 90.
+
+    ``p`` maps the names in ``LAW_PARAMS`` to numbers, arrays or tensors."""
+    raw = perflaw_raw(x, p["w1"], p["w2"], p["w3"], p["w4"], p["b"], p["gamma"], p["beta"], p["kappa"], xp=xp)
+    return soft_ceiling(raw + effect, xp=xp)
 
 
 def era_bins(years: np.ndarray) -> tuple[float, int]:
@@ -67,10 +75,12 @@ def era_position(years: np.ndarray, start: float, n: int) -> np.ndarray:
     return np.where(np.isnan(pos), n, pos)
 
 
+def era_label(start: float, k: int) -> str:
+    """'2024H1' for bin ``k`` of bins starting at ``start`` (any k, also outside the fit data)."""
+    t = start + k * ERA_STEP
+    return f"{int(np.floor(t))}H{1 + int(round((t % 1) / ERA_STEP))}"
+
+
 def era_labels(start: float, n: int) -> list[str]:
     """'2020H1', '2020H2', ... for the bins."""
-    out = []
-    for k in range(n):
-        t = start + k * ERA_STEP
-        out.append(f"{int(np.floor(t))}H{1 + int(round((t % 1) / ERA_STEP))}")
-    return out
+    return [era_label(start, k) for k in range(n)]

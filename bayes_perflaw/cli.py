@@ -436,26 +436,20 @@ def _posterior_is_current(path: Path, data: Path) -> bool:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from .fitting import backtest, backtest_markdown
+    from .fitting import backtest, backtest_markdown, holdout_check
     from .tables import atomic_write, write_csv
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    metrics, preds = backtest(
-        args.data,
-        args.split_date,
-        variants=variants,
-        priors=_priors(args),
-        sampler=args.sampler,
-        chains=args.chains,
-        draws=args.draws,
-        tune=args.tune,
-        seed=args.seed,
-    )
+    sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
+    if args.holdout:
+        metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=_priors(args), **sampling)
+    else:
+        metrics, preds = backtest(args.data, args.split_date, variants=variants, priors=_priors(args), **sampling)
     settings = (
         f"Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, seed {args.seed}, "
         f"prior preset {args.prior_preset!r}."
     )
-    text = backtest_markdown(metrics, preds, args.split_date, settings)
+    text = backtest_markdown(metrics, preds, args.split_date, settings, holdout=str(args.holdout or ""))
     print(text.split("## Per model")[0].rstrip())
     atomic_write(args.out, lambda tmp: tmp.write_text(text))
     write_csv(metrics, Path(args.out).with_suffix(".csv"))
@@ -612,6 +606,12 @@ Bad input: one line on stderr naming file, row and column; exit code 2; no outpu
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
     _add_sampler_flags(p)
     p.add_argument("--split-date", default="2024-04", help="YYYY-MM (default 2024-04)")
+    p.add_argument(
+        "--holdout",
+        type=Path,
+        help="instead of a date split: fit on all of --data, predict this table of later models "
+        "(e.g. data/post_table_models.csv)",
+    )
     p.add_argument(
         "--variants",
         default="plain,era,era_org",

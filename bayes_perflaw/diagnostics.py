@@ -20,6 +20,7 @@ KEY_VARS = (
     "b",
     "gamma",
     "beta",
+    "kappa",
     "sigma",
     "nu",
     "tau_era",

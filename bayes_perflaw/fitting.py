@@ -1,4 +1,4 @@
-"""Fit-to-file and the time-split backtest (the fit path: imports PyMC and ArviZ)."""
+"""Fit-to-file, the time-split backtest and the held-out check (the fit path: imports PyMC and ArviZ)."""
 
 from __future__ import annotations
 
@@ -155,21 +155,11 @@ def backtest(
     *,
     variants: list[str],
     priors: dict[str, Any],
-    sampler: str = "nutpie",
-    chains: int = 4,
-    draws: int = 1000,
-    tune: int = 1000,
-    seed: int = 1,
     log=print,
+    **sampling: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit on releases before ``split`` (YYYY-MM), predict those from ``split`` on.
-
-    Returns (metrics per method, per-model predictions). Methods: the published law, a 1000-replicate
-    bootstrap of a least-squares refit, and each Bayesian variant (interval for a reported score).
-    """
-    from .baselines import bootstrap_predict
-    from .perflaw_model import fit, prepare
-    from .predict import predictive_draws
+    """Fit on releases before ``split`` (YYYY-MM), predict those from ``split`` on (:func:`evaluate_holdout`)."""
+    from .perflaw_model import prepare
 
     df = load_reference(data_path)
     split_year = release_year(pd.Series([split]))[0]
@@ -181,7 +171,68 @@ def backtest(
     if len(train) < 8 or len(test) < 1:
         raise DataError(f"split {split} leaves {len(train)} models to fit and {len(test)} to predict")
     log(f"backtest at {split}: fit on {len(train)} models released before, predict {len(test)} released from then on")
-    actual = test["mmlu"].to_numpy()
+    return evaluate_holdout(train, test, variants=variants, priors=priors, log=log, **sampling)
+
+
+def holdout_check(
+    data_path: str | Path,
+    holdout_path: str | Path,
+    *,
+    variants: list[str],
+    priors: dict[str, Any],
+    log=print,
+    **sampling: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit on the whole reference table, predict a held-out table of later models (every law input,
+    ``mmlu`` and ``release`` required); models also in the reference table are an error. The shipped
+    posterior is scored too, as ``predict`` uses it, when it was fitted to ``data_path``."""
+    from .paths import default_posterior
+    from .perflaw_model import prepare
+    from .posterior import load_draws
+
+    train = prepare(load_reference(data_path), "era").table
+    test = read_validated(holdout_path, require_law_inputs=True)
+    if "mmlu" not in test.columns or test["mmlu"].isna().any():
+        raise DataError("every held-out model needs a reported score", source=str(holdout_path), column="mmlu")
+    both = sorted(set(test["model"]) & set(train["model"]))
+    if both:
+        raise DataError(f"models also in the reference table: {both}", source=str(holdout_path), column="model")
+    shipped = {}
+    if default_posterior().is_file():
+        post = load_draws(default_posterior())
+        if post.meta.get("data_hash") == file_hash(data_path):
+            shipped[f"shipped posterior ({post.meta['variant']}, as predict uses it)"] = post
+    log(f"held-out check: fit on {len(train)} reference models, predict {len(test)} from {holdout_path}")
+    return evaluate_holdout(
+        train, test.reset_index(drop=True), variants=variants, priors=priors, log=log, posteriors=shipped, **sampling
+    )
+
+
+def evaluate_holdout(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    variants: list[str],
+    priors: dict[str, Any],
+    sampler: str = "nutpie",
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int = 1,
+    posteriors: dict[str, Any] | None = None,
+    log=print,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit on ``train``, predict ``test``; returns (metrics per method, per-model predictions).
+
+    Methods: the published law, a 1000-replicate bootstrap of a least-squares refit, each Bayesian
+    variant (interval for a reported score), and each of ``posteriors`` (name -> Draws, predicted with
+    ``predict``'s default seed).
+    """
+    from .baselines import bootstrap_predict
+    from .perflaw_model import fit
+    from .predict import DEFAULT_SEED, predictive_draws
+
+    actual = test["mmlu"].to_numpy(dtype=float)
     rows, preds = [], test[["model", "organization", "release", "mmlu"]].copy()
     paper = predict_paper(test)["mmlu_mean"].to_numpy()
     rows.append({"method": "paper (published law)", **interval_metrics(actual, paper, None)})
@@ -189,6 +240,20 @@ def backtest(
     boot = bootstrap_predict(train, train["mmlu"].to_numpy(), test, n_boot=1000, seed=seed)
     rows.append({"method": "least squares + bootstrap", **interval_metrics(actual, boot.mean(axis=1), boot)})
     preds["ls_bootstrap"] = boot.mean(axis=1)
+
+    def score(method: str, column: str, post, pred_seed: int, converged: bool) -> None:
+        pred = predictive_draws(test, post, seed=pred_seed)
+        m = interval_metrics(actual, pred.mean(axis=1), pred)
+        m["converged"] = converged
+        rows.append({"method": method, **m})
+        summ = predict_bayes(test, post, seed=pred_seed)
+        preds[column], preds[f"{column}_lo"], preds[f"{column}_hi"] = (
+            summ["mmlu_mean"],
+            summ["mmlu_lo"],
+            summ["mmlu_hi"],
+        )
+        log(f"  {method}: MAE {m['mae']:.2f}, 90 % coverage {m['cover90']:.2f}")
+
     for variant in variants:
         idata, meta, _ = fit(
             train,
@@ -201,25 +266,31 @@ def backtest(
             seed=seed,
             progress=False,
         )
-        post = draws_from_idata(idata, meta)
-        pred = predictive_draws(test, post, seed=seed)
-        m = interval_metrics(actual, pred.mean(axis=1), pred)
-        m["converged"] = meta["diagnostics"]["converged"]
-        rows.append({"method": f"bayes {variant}", **m})
-        preds[f"bayes_{variant}"] = pred.mean(axis=1)
-        summ = predict_bayes(test, post, seed=seed)
-        preds[f"bayes_{variant}_lo"], preds[f"bayes_{variant}_hi"] = summ["mmlu_lo"], summ["mmlu_hi"]
-        log(f"  {variant}: MAE {m['mae']:.2f}, 90 % coverage {m['cover90']:.2f}")
+        score(
+            f"bayes {variant}",
+            f"bayes_{variant}",
+            draws_from_idata(idata, meta),
+            seed,
+            meta["diagnostics"]["converged"],
+        )
+    for name, post in (posteriors or {}).items():
+        score(name, "shipped", post, DEFAULT_SEED, bool(post.meta.get("diagnostics", {}).get("converged", True)))
     return pd.DataFrame(rows), preds
 
 
-def backtest_markdown(metrics: pd.DataFrame, preds: pd.DataFrame, split: str, settings: str) -> str:
-    """The backtest as a Markdown report."""
+def backtest_markdown(metrics: pd.DataFrame, preds: pd.DataFrame, split: str, settings: str, holdout: str = "") -> str:
+    """The backtest (or, with ``holdout``, the held-out check) as a Markdown report."""
+    n = int(metrics["n"].iloc[0])
+    if holdout:
+        title = f"# Held-out check: later models in `{holdout}`"
+        scope = f"Fit on the whole reference table; predict the {n} models of `{holdout}`, released after it."
+    else:
+        title = f"# Time-split backtest at {split}"
+        scope = f"Fit on reference models released before {split}; predict the {n} released from {split} on."
     lines = [
-        f"# Time-split backtest at {split}",
+        title,
         "",
-        f"Fit on reference models released before {split}; predict the {int(metrics['n'].iloc[0])} released from "
-        f"{split} on. {settings}",
+        f"{scope} {settings}",
         "Intervals are equal-tailed predictive intervals for a *reported* score (observation noise included). "
         "MAE and bias (prediction - reported) are of the predictive mean, in MMLU points.",
         "",

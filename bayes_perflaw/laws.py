@@ -61,12 +61,22 @@ def perflaw_raw_from_logs(ln_n, ln_h, ln_d, ln_t_eff, q, w1, w2, w3, w4, b, gamm
     return w1 * ln_n + w2 * ln_h + w3 * ln_d + w4 * ln_t_eff - wsum * gamma**2 * q + b
 
 
-def perflaw_raw(x: LawInputs, w1, w2, w3, w4, b, gamma, beta=0.5, xp: Any = np):
-    """Unbounded Performance Law score (percent) for a design ``x`` (see :class:`LawInputs`)."""
+def ln_effective_tokens(ln_tokens, ln_params, kappa=0.0, xp: Any = np):
+    """ln T' = min(ln T, ln S) + kappa * max(ln T - ln S, 0) (T in trillions, S in billions).
+
+    kappa = 0 is the published cap (nothing gained past ~1000 tokens per parameter); kappa in (0, 1) is
+    the package's extension: over-training past the cap still pays, at the fraction kappa of the slope
+    below it (kappa = 1: no cap)."""
+    return xp.minimum(ln_tokens, ln_params) + kappa * xp.maximum(ln_tokens - ln_params, 0.0)
+
+
+def perflaw_raw(x: LawInputs, w1, w2, w3, w4, b, gamma, beta=0.5, kappa=0.0, xp: Any = np):
+    """Unbounded Performance Law score (percent) for a design ``x`` (see :class:`LawInputs`);
+    ``kappa`` is the over-training return of :func:`ln_effective_tokens` (0 = the published law)."""
     ln_d = x.ln_ffn_active + beta * x.dln_ffn
     ln_s = x.ln_params_active + beta * x.dln_params
     q = instability_q(xp.exp(x.ln_layers), xp.exp(x.ln_hidden), xp.exp(ln_d))
-    ln_t_eff = xp.minimum(x.ln_tokens, ln_s)
+    ln_t_eff = ln_effective_tokens(x.ln_tokens, ln_s, kappa, xp=xp)
     return perflaw_raw_from_logs(x.ln_layers, x.ln_hidden, ln_d, ln_t_eff, q, w1, w2, w3, w4, b, gamma)
 
 
@@ -117,13 +127,16 @@ def training_flops(params, tokens):
 # --- the law as one matrix product (SCIENCE.md 1.1) --------------------------------------------
 
 
-def perflaw_features(ln_n, ln_h, ln_d, ln_t_eff, q) -> np.ndarray:
-    """(recipes x 6) features [ln N, ln h, ln d, ln T', -q, 1] for dense recipes (NumPy)."""
+def perflaw_features(ln_n, ln_h, ln_d, ln_t_capped, q, ln_t_excess=0.0) -> np.ndarray:
+    """(recipes x 7) features [ln N, ln h, ln d, min(ln T, ln S), -q, 1, max(ln T - ln S, 0)] for dense
+    recipes (NumPy)."""
     ones = np.ones_like(np.asarray(ln_n, dtype=float))
-    return np.column_stack([ln_n, ln_h, ln_d, ln_t_eff, -np.asarray(q, dtype=float), ones])
+    excess = np.broadcast_to(np.asarray(ln_t_excess, dtype=float), ones.shape)
+    return np.column_stack([ln_n, ln_h, ln_d, ln_t_capped, -np.asarray(q, dtype=float), ones, excess])
 
 
-def perflaw_coefficients(w1, w2, w3, w4, b, gamma) -> np.ndarray:
-    """(6 x draws) coefficients so that ``perflaw_features(...) @ C`` is the unbounded law."""
+def perflaw_coefficients(w1, w2, w3, w4, b, gamma, kappa=0.0) -> np.ndarray:
+    """(7 x draws) coefficients so that ``perflaw_features(...) @ C`` is the unbounded law."""
     w1, w2, w3, w4, b, gamma = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (w1, w2, w3, w4, b, gamma))
-    return np.vstack([w1, w2, w3, w4, (w1 + w2 + w3 + w4) * gamma**2, b])
+    kappa = np.broadcast_to(np.asarray(kappa, dtype=float), w4.shape)
+    return np.vstack([w1, w2, w3, w4, (w1 + w2 + w3 + w4) * gamma**2, b, w4 * kappa])

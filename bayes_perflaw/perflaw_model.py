@@ -35,7 +35,7 @@ from .schema import law_gaps, release_year
 SAMPLERS = ("nutpie", "pymc", "numpyro")
 ERA_CENTRED = False  # non-centred: 0 divergences, ESS > 1100 over seeds 1-3 (centred: 3-5 divergences)
 TARGET_ACCEPT = 0.95  # 0.8 left a divergence or two in era_org
-SCALARS = ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "nu")
+SCALARS = ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "kappa", "nu")
 DEFAULT_SOURCE_KIND = "developer"
 
 
@@ -163,7 +163,7 @@ def build_model(data: FitData, variant: str, priors: dict[str, dict[str, Any]]):
             z_o = pm.Normal("org_z", 0.0, 1.0, dims="organization")
             org = pm.Deterministic("org", tau_o * z_o, dims="organization")
             effect = effect + org[data.org_idx]
-        mu = pm.Deterministic("mu", mean_score(x, *w, b, rv["gamma"], rv["beta"], effect, xp=pt), dims="obs")
+        mu = pm.Deterministic("mu", mean_score(x, {**rv, "b": b}, effect, xp=pt), dims="obs")
         if is_mixture(variant):
             _mixture_likelihood(pm, pt, data, priors, mu, sigma[data.source_idx])
         elif _is_fixed(priors["nu"]) and float(priors["nu"]) == 4.0:

@@ -176,7 +176,9 @@ def plan(
         sigma = nu = None
     else:
         v = post.values
-        coef = perflaw_coefficients(v["w1"], v["w2"], v["w3"], v["w4"], v["b"] + future_era(post, rng), v["gamma"])
+        coef = perflaw_coefficients(
+            v["w1"], v["w2"], v["w3"], v["w4"], v["b"] + future_era(post, rng), v["gamma"], v["kappa"]
+        )
         kinds = post.coords["source_kind"]
         sigma = v["sigma"][:, kinds.index("developer") if "developer" in kinds else 0]
         nu = float(v["nu"][0])
@@ -195,8 +197,9 @@ def plan(
             continue
         idx, ai, size, t, cost = idx[ok], ai[ok], size[ok], t[ok], cost[ok]
         n, h, d = layers_a[ai], hidden_a[ai], ffn_a[ai]
+        ln_t, ln_s = np.log(t), np.log(size / 1e9)
         feats = perflaw_features(
-            np.log(n), np.log(h), np.log(d), np.log(np.minimum(t, size / 1e9)), instability_q(n, h, d)
+            np.log(n), np.log(h), np.log(d), np.minimum(ln_t, ln_s), instability_q(n, h, d), np.maximum(ln_t - ln_s, 0)
         )
         mu = soft_ceiling(feats @ coef)
         if post is None or not noise:

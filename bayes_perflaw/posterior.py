@@ -22,7 +22,7 @@ from .tables import atomic_write
 
 FORMAT_VERSION = 1
 REQUIRED = {
-    "perflaw": ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "nu", "sigma"),
+    "perflaw": ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa", "nu", "sigma"),
     "map": ("sigma",),
 }
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from .bayes_law import SCORE_MAX, SCORE_MIN, era_position, mean_score
+from .bayes_law import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_position, mean_score
 from .design import column_vectors, law_inputs
 from .errors import DataError
 from .paper import paper_mmlu
@@ -78,15 +78,22 @@ def effects(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarr
             signed = (pos - occupied[nearest])[outside][:, None]  # > 0 after the bin, < 0 before it
             spread = v["tau_era"][None, :] * np.sqrt(steps[outside])[:, None] * z
             total[outside] += v["drift_era"][None, :] * signed + spread
+    orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else pd.Series([""] * n_rec)
     if "org" in v:
-        known = {o: i for i, o in enumerate(post.coords["organization"])}
-        orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else pd.Series([""] * n_rec)
-        idx = np.array([known.get(o, -1) for o in orgs])
-        seen = idx >= 0
-        total[seen] += v["org"][:, idx[seen]].T
-        if (~seen).any():
-            total[~seen] += v["tau_org"][None, :] * rng.standard_normal((int((~seen).sum()), n_draws))
+        total += _pooled(v["org"], v["tau_org"], post.coords["organization"], orgs, rng)
     return total
+
+
+def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys, rng: np.random.Generator) -> np.ndarray:
+    """A partially pooled offset per recipe, (recipes x draws): the posterior offset of a level seen in
+    the fit data, else a draw from the population N(0, tau)."""
+    known = {o: i for i, o in enumerate(levels)}
+    idx = np.array([known.get(k, -1) for k in keys], dtype=int)
+    out = np.empty((len(idx), len(tau)))
+    seen = idx >= 0
+    out[seen] = values[:, idx[seen]].T
+    out[~seen] = tau[None, :] * rng.standard_normal((int((~seen).sum()), len(tau)))
+    return out
 
 
 def source_sigma(df: pd.DataFrame, post: Draws, source: str | None) -> np.ndarray:
@@ -109,10 +116,7 @@ def latent_mean(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.n
     """The law's mean MMLU with effects, (recipes x draws)."""
     v = post.values
     x = column_vectors(law_inputs(df, gated_equivalent=True))
-    row = {k: v[k][None, :] for k in ("w1", "w2", "w3", "w4", "b", "gamma", "beta")}
-    return mean_score(
-        x, row["w1"], row["w2"], row["w3"], row["w4"], row["b"], row["gamma"], row["beta"], effects(df, post, rng)
-    )
+    return mean_score(x, {k: v[k][None, :] for k in LAW_PARAMS}, effects(df, post, rng))
 
 
 def student_t(nu: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

@@ -51,6 +51,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "b_ref": _p("Normal", mu=round(B_REF_PAPER, 4), sigma=10.0),
         "gamma": _p("LogNormal", mu=0.0, sigma=0.5),  # precision loss: median 1, 90 % in (0.44, 2.3)
         "beta": _p("Beta", alpha=5.0, beta=5.0),  # MoE: worth of inactive experts, centred on 0.5
+        # over-training return past 1000 tokens per parameter (laws.ln_effective_tokens); the published
+        # law has 0: mode at 0, mean 0.25, 90 % below 0.54
+        "kappa": _p("Beta", alpha=1.0, beta=3.0),
         "sigma": _p("HalfNormal", sigma=5.0),  # evaluation noise per source kind, MMLU points
         "nu": 4.0,  # Student-t degrees of freedom, fixed (a number fixes a parameter; see module doc)
         # era random walk, points per half year; zero-avoiding (the curated data show a 15-30 point
@@ -71,6 +74,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "b_ref": _p("Normal", mu=50.0, sigma=30.0),
         "gamma": _p("LogNormal", mu=0.0, sigma=1.0),
         "beta": _p("Beta", alpha=1.0, beta=1.0),
+        "kappa": _p("Beta", alpha=1.0, beta=1.0),
         "sigma": _p("HalfNormal", sigma=10.0),
         "nu": 4.0,
         "tau_era": _p("HalfNormal", sigma=10.0),

@@ -27,7 +27,15 @@ from .priors import B_REF_PAPER
 from .schema import release_year
 from .tables import atomic_write, write_csv
 
-PUBLISHED = {"w1": W_PAPER[0], "w2": W_PAPER[1], "w3": W_PAPER[2], "w4": W_PAPER[3], "b": B_PAPER, "b_ref": B_REF_PAPER}
+PUBLISHED = {
+    "w1": W_PAPER[0],
+    "w2": W_PAPER[1],
+    "w3": W_PAPER[2],
+    "w4": W_PAPER[3],
+    "b": B_PAPER,
+    "b_ref": B_REF_PAPER,
+    "kappa": 0.0,  # the published law caps effective tokens at S
+}
 
 
 @dataclass
@@ -289,7 +297,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         "priors": figure(
             "Prior vs posterior",
             "Grey: prior; blue: posterior; red: the published coefficients "
-            "(b_ref is the published law's raw score at the reference recipe).",
+            "(b_ref is the published law's raw score at the reference recipe; kappa = 0 is its token cap).",
             lambda: _prior_vs_posterior(idata, meta),
         ),
         "ppc": figure(

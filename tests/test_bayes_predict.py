@@ -83,7 +83,7 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     data = prepare(df, post.meta["variant"])
     model = build_model(data, post.meta["variant"], post.meta["priors"])
     k = 123
-    fixed = {name: post.values[name][k] for name in ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta")}
+    fixed = {name: post.values[name][k] for name in ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "kappa")}
     fixed["era"] = post.values["era"][k]
     mu_pymc = pm.do(model, fixed)["mu"].eval()
     one = type(post)(post.kind, post.meta, {n: v[k : k + 1] for n, v in post.values.items()}, post.coords)

@@ -54,6 +54,20 @@ def test_effective_tokens_caps_at_1000_tokens_per_parameter():
     assert laws.effective_tokens(2.0, 7.0) == pytest.approx(2.0)
 
 
+def test_over_training_return_kappa():
+    """ln T' = min(ln T, ln S) + kappa * max(ln T - ln S, 0): T = 8T tokens on S = 2B parameters is 4x
+    past the cap, so T' = 2 (kappa 0, the published law), sqrt(8 * 2) = 4 (kappa 0.5), 8 (kappa 1)."""
+    t, s = np.log(8.0), np.log(2.0)
+    got = [np.exp(laws.ln_effective_tokens(t, s, k)) for k in (0.0, 0.5, 1.0)]
+    assert got == pytest.approx([2.0, 4.0, 8.0], rel=1e-12)
+    # below the cap kappa does nothing: 1T tokens on 2B parameters
+    assert np.exp(laws.ln_effective_tokens(0.0, s, 0.7)) == pytest.approx(1.0, rel=1e-12)
+    pt = pytest.importorskip("pytensor.tensor")
+    assert float(laws.ln_effective_tokens(pt.as_tensor(t), pt.as_tensor(s), 0.5, xp=pt).eval()) == pytest.approx(
+        np.log(4.0), rel=1e-12
+    )
+
+
 def test_moe_equivalent_is_geometric_mean_at_half():
     assert laws.moe_equivalent(16.0, 64.0, 0.5) == pytest.approx(32.0)
     assert laws.moe_equivalent(16.0, 64.0, 0.0) == pytest.approx(16.0)

@@ -8,7 +8,13 @@ import pytest
 from conftest import run_cli
 
 from bayes_perflaw.errors import DataError
-from bayes_perflaw.laws import instability_q, perflaw_coefficients, perflaw_features, perflaw_raw_from_logs
+from bayes_perflaw.laws import (
+    instability_q,
+    ln_effective_tokens,
+    perflaw_coefficients,
+    perflaw_features,
+    perflaw_raw_from_logs,
+)
 from bayes_perflaw.paper import paper_mmlu
 from bayes_perflaw.paths import default_posterior
 from bayes_perflaw.plan import Grid, budget_flops, plan, thin
@@ -58,13 +64,16 @@ def test_matrix_product_equals_the_law():
         np.log(rng.integers(512, 16384, 50)),
         np.log(rng.integers(2048, 65536, 50)),
     )
-    ln_t = np.log(rng.uniform(0.1, 20, 50))
+    ln_t, ln_s = np.log(rng.uniform(0.1, 20, 50)), np.log(rng.uniform(0.1, 20, 50))
     q = instability_q(np.exp(ln_n), np.exp(ln_h), np.exp(ln_d))
     w = rng.normal(0, 5, (4, 7))
-    b, g = rng.normal(0, 10, 7), rng.uniform(0.5, 2, 7)
-    got = perflaw_features(ln_n, ln_h, ln_d, ln_t, q) @ perflaw_coefficients(*w, b, g)
+    b, g, kappa = rng.normal(0, 10, 7), rng.uniform(0.5, 2, 7), rng.uniform(0, 1, 7)
+    feats = perflaw_features(ln_n, ln_h, ln_d, np.minimum(ln_t, ln_s), q, np.maximum(ln_t - ln_s, 0))
+    got = feats @ perflaw_coefficients(*w, b, g, kappa)
+    ln_t_eff = ln_effective_tokens(ln_t[:, None], ln_s[:, None], kappa[None])
+    assert (ln_t > ln_s).sum() > 10 and (ln_t < ln_s).sum() > 10  # both sides of the cap
     expect = perflaw_raw_from_logs(
-        ln_n[:, None], ln_h[:, None], ln_d[:, None], ln_t[:, None], q[:, None], *w[:, None, :], b[None], g[None]
+        ln_n[:, None], ln_h[:, None], ln_d[:, None], ln_t_eff, q[:, None], *w[:, None, :], b[None], g[None]
     )
     assert got == pytest.approx(expect, rel=1e-12, abs=1e-9)
 

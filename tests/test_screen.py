@@ -74,6 +74,7 @@ def _one_draw_posterior(sigma=4.0):
         "b": [9.2],
         "gamma": [1.0],
         "beta": [0.5],
+        "kappa": [0.0],  # the published token cap
         "nu": [4.0],
         "sigma": [[sigma]],
         "mix_weights": [[0.9, 0.05, 0.05]],
