@@ -7,7 +7,6 @@ no traceback, and no output file is left behind (outputs are written atomically 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,6 @@ from .errors import BayesPerflawError, DataError
 from .units import parse_size
 
 EXIT_USER_ERROR = 2
-LLVM_OPT0_COMMANDS = ("fit", "backtest", "screen")
 
 
 # --- recipes from the command line ----------------------------------------------------------
@@ -633,11 +631,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r"(?s).*PyTensor is installed via pip.*")
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in LLVM_OPT0_COMMANDS:
-        # The Performance Law's fits are compile-bound: numba at LLVM -O0 compiles in 10 s instead of 14
-        # and samples in 3 s instead of 2 (same draws, bit for bit, measured). Set before numba is imported;
-        # a NUMBA_OPT already in the environment wins. (FLP fits are sampling-bound: left at -O3.)
-        os.environ.setdefault("NUMBA_OPT", "0")
     try:
         return args.func(args)
     except BayesPerflawError as err:
