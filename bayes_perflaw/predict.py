@@ -78,8 +78,8 @@ def effects(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarr
             signed = (pos - occupied[nearest])[outside][:, None]  # > 0 after the bin, < 0 before it
             spread = v["tau_era"][None, :] * np.sqrt(steps[outside])[:, None] * z
             total[outside] += v["drift_era"][None, :] * signed + spread
-    orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else pd.Series([""] * n_rec)
     if "org" in v:
+        orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else [""] * n_rec
         total += _pooled(v["org"], v["tau_org"], post.coords["organization"], orgs, rng)
     return total
 

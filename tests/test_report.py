@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,12 +16,16 @@ from conftest import run_cli
 
 from bayes_perflaw.paths import default_posterior
 
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+COMPARISON_CSVS = ("model_comparison.csv", "backtest.csv", "post_table.csv")
 SECTIONS = ("summary", "metadata", "convergence", "priors", "loo", "predictions", "comparison")
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "perflaw"
+    for name in COMPARISON_CSVS:  # the report reads the comparison tables from its folder's parent
+        shutil.copy(REPORTS / name, out.parent / name)
     res = run_cli("report", "--posterior", str(default_posterior()), "--out", str(out))
     assert res.returncode == 0, res.stderr
     assert f"wrote {out / 'index.html'}" in res.stdout
@@ -55,6 +60,15 @@ def test_numbers_match_arviz_on_the_same_file(report):
     assert f"<td>{expect.loc['w1', 'mean']:.2f}</td>" in page
     rhat_max = float(got["r_hat"].max())
     assert f"<td>{rhat_max:.3f}</td>" in page
+
+
+def test_comparison_section_carries_the_backtest_and_the_held_out_check(report):
+    page = (report / "index.html").read_text()
+    for name in COMPARISON_CSVS[1:]:
+        for _, row in pd.read_csv(REPORTS / name).iterrows():
+            cells = f"<td>{row['method']}</td><td>{row['n']}</td><td>{row['mae']:.2f}</td>"
+            assert cells in page, (name, row["method"])
+    assert "Held-out later models" in page and "Not available" not in page
 
 
 def test_residual_table_is_sorted_by_outlier_probability(report):
@@ -130,5 +144,5 @@ def test_report_in_a_real_browser(report, tmp_path):
 def test_same_posterior_same_page(report, tmp_path):
     from bayes_perflaw.report import write_report
 
-    again = write_report(default_posterior(), tmp_path / "again")
+    again = write_report(default_posterior(), tmp_path / "again", reports_dir=report.parent)
     assert again.read_bytes() == (report / "index.html").read_bytes()
