@@ -13,7 +13,7 @@ import pandas as pd
 from .bayes_law import VARIANTS
 from .errors import DataError
 from .posterior import draws_from_idata, file_hash, save_idata
-from .predict import predict_bayes, predict_paper
+from .predict import predict_paper
 from .schema import read_validated, release_year
 from .tables import atomic_write
 
@@ -90,7 +90,7 @@ def fit_to_file(
 
     With ``strict`` a fit that breaches a convergence threshold writes nothing.
     """
-    from .diagnostics import describe, warn_if_unconverged
+    from .diagnostics import describe
     from .perflaw_model import fit
 
     df = load_reference(data_path)
@@ -125,14 +125,23 @@ def fit_to_file(
         f"LOO: elpd {meta['loo']['elpd_loo']:.1f} +/- {meta['loo']['se']:.1f}, p_loo {meta['loo']['p_loo']:.1f}, "
         f"Pareto k > 0.7: {meta['loo']['pareto_k_gt_0.7']}"
     )
+    save_fit(idata, meta, out, strict=strict, log=log)
+    return meta
+
+
+def save_fit(idata, meta: dict[str, Any], out: str | Path, *, strict: bool, log=print) -> bool:
+    """Warn loudly if the fit breached a convergence threshold; then save the posterior and its card,
+    unless ``strict`` and unconverged (nothing written). Returns whether it wrote."""
+    from .diagnostics import warn_if_unconverged
+
     warn_if_unconverged(meta["diagnostics"])
     if strict and not meta["diagnostics"]["converged"]:
         log(f"--strict: not writing {out}")
-        return meta
+        return False
     save_idata(idata, out, meta)
     write_card(out, meta)
     log(f"wrote {out} and {Path(out).with_suffix('.json')}")
-    return meta
+    return True
 
 
 def interval_metrics(actual: np.ndarray, mean: np.ndarray, draws: np.ndarray | None) -> dict[str, float]:
@@ -230,7 +239,7 @@ def evaluate_holdout(
     """
     from .baselines import bootstrap_predict
     from .perflaw_model import fit
-    from .predict import DEFAULT_SEED, predictive_draws
+    from .predict import DEFAULT_SEED, iter_predictive, summarise_draws
 
     actual = test["mmlu"].to_numpy(dtype=float)
     rows, preds = [], test[["model", "organization", "release", "mmlu"]].copy()
@@ -242,15 +251,16 @@ def evaluate_holdout(
     preds["ls_bootstrap"] = boot.mean(axis=1)
 
     def score(method: str, column: str, post, pred_seed: int, converged: bool) -> None:
-        pred = predictive_draws(test, post, seed=pred_seed)
+        # the draws predict() makes for this table (same chunks and seeds), drawn once for metrics and summary
+        pred = np.concatenate([d for _, d in iter_predictive(test, post, seed=pred_seed)])
         m = interval_metrics(actual, pred.mean(axis=1), pred)
         m["converged"] = converged
         rows.append({"method": method, **m})
-        summ = predict_bayes(test, post, seed=pred_seed)
+        summ = summarise_draws(pred)
         preds[column], preds[f"{column}_lo"], preds[f"{column}_hi"] = (
-            summ["mmlu_mean"],
-            summ["mmlu_lo"],
-            summ["mmlu_hi"],
+            summ["mmlu_mean"].to_numpy(),
+            summ["mmlu_lo"].to_numpy(),
+            summ["mmlu_hi"].to_numpy(),
         )
         log(f"  {method}: MAE {m['mae']:.2f}, 90 % coverage {m['cover90']:.2f}")
 

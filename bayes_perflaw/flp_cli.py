@@ -53,9 +53,9 @@ def fit_flp_to_file(
     """Fit, print what was fitted, skipped and the diagnostics; save posterior + card unless ``out`` is None
     (or ``strict`` and unconverged). Returns (InferenceData, metadata)."""
     from .diagnostics import describe, warn_if_unconverged
-    from .fitting import loo_summary, write_card
+    from .fitting import loo_summary, save_fit
     from .flp_model import fit_flp, read_ladder
-    from .posterior import file_hash, save_idata
+    from .posterior import file_hash
 
     df = read_ladder(data_path)
     log(
@@ -86,13 +86,10 @@ def fit_flp_to_file(
     log(describe(meta["diagnostics"]))
     for stage, loo in meta["loo"].items():
         log(f"LOO {stage}: elpd {loo['elpd_loo']:.1f} +/- {loo['se']:.1f}, Pareto k > 0.7: {loo['pareto_k_gt_0.7']}")
-    warn_if_unconverged(meta["diagnostics"])
-    if out is not None and not (strict and not meta["diagnostics"]["converged"]):
-        save_idata(shippable(idata), out, meta)
-        write_card(out, meta)
-        log(f"wrote {out} and {out.with_suffix('.json')}")
-    elif out is not None:
-        log(f"--strict: not writing {out}")
+    if out is None:
+        warn_if_unconverged(meta["diagnostics"])
+    else:
+        save_fit(shippable(idata), meta, out, strict=strict, log=log)
     return idata, meta
 
 
