@@ -118,9 +118,9 @@ def authors_loop(flops: float, min_size: float = 10e9, max_size: float = 100e9) 
 
 def bench_plan() -> list[str]:
     """Planner: default grid (authors' budget), in process and whole process; a ~5M-plan grid's memory."""
-    from bayes_perflaw.paths import default_posterior
-    from bayes_perflaw.plan import Grid, plan, thin
-    from bayes_perflaw.posterior import load_draws
+    from bayes_perflaw.core.paths import default_posterior
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.perflaw.plan import Grid, plan, thin
 
     flops = 376e12 * 86400 * 0.4 * 1024 * 30
     post = thin(load_draws(default_posterior()), 1000)
@@ -242,13 +242,13 @@ def main() -> int:
         predict_t = statistics.median(r[0] for r in runs)
         predict_rss = max(r[2] for r in runs) / 1024
 
-    from bayes_perflaw.baselines import bootstrap_predict
-    from bayes_perflaw.paths import default_posterior, reference_table
-    from bayes_perflaw.perflaw_model import prepare
-    from bayes_perflaw.posterior import load_draws
-    from bayes_perflaw.predict import predict_bayes
-    from bayes_perflaw.schema import validate
-    from bayes_perflaw.tables import read_table
+    from bayes_perflaw.core.paths import default_posterior, reference_table
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.perflaw.baselines import bootstrap_predict
+    from bayes_perflaw.perflaw.model import prepare
+    from bayes_perflaw.perflaw.predict import predict_bayes
+    from bayes_perflaw.perflaw.schema import validate
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
     train = prepare(df, "plain").table

@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
     import arviz as az
 
-    from bayes_perflaw.bayes_law import DEFAULT_VARIANT, VARIANTS
-    from bayes_perflaw.fitting import load_reference, loo_summary
-    from bayes_perflaw.paths import reference_table
-    from bayes_perflaw.perflaw_model import fit
-    from bayes_perflaw.priors import prior_config
-    from bayes_perflaw.tables import atomic_write, write_csv
+    from bayes_perflaw.core.paths import reference_table
+    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.perflaw.backtest import load_reference, loo_summary
+    from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
+    from bayes_perflaw.perflaw.model import fit
+    from bayes_perflaw.perflaw.priors import prior_config
 
     warnings.filterwarnings("ignore")
     df = load_reference(reference_table())

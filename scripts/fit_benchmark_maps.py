@@ -24,11 +24,11 @@ def main() -> int:
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from bayes_perflaw.fitting import loo_summary
-    from bayes_perflaw.mapping import BENCHMARKS, PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, chain
-    from bayes_perflaw.mapping_model import fit_mapping
-    from bayes_perflaw.posterior import draws_from_idata, file_hash, save_idata
-    from bayes_perflaw.tables import atomic_write
+    from bayes_perflaw.benchmarks.mapping import BENCHMARKS, PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, chain
+    from bayes_perflaw.benchmarks.model import fit_mapping
+    from bayes_perflaw.core.posterior import draws_from_idata, file_hash, save_idata
+    from bayes_perflaw.core.tables import atomic_write
+    from bayes_perflaw.perflaw.backtest import loo_summary
 
     warnings.filterwarnings("ignore")
     data_path = ROOT / "data" / "benchmark_map.csv"

@@ -5,7 +5,7 @@ designs of the reference table (72 models). Each table plants up to 8 shifted sc
 4 down) of k noise sigmas, k in {2, 3, 4, 6}, only where the shifted score stays observable
 (35..95: a drop to the chance floor is censored); k = 0 tables are clean. The mixture (era_mix) is
 compiled **once** and re-sampled on each table with ``with_data`` (2 chains x 500 draws). Fitted rows
-are judged by their leave-one-out predictive (see :mod:`bayes_perflaw.screen`). Run by ``make models``.
+are judged by their leave-one-out predictive (see :mod:`bayes_perflaw.screening.screen`). Run by ``make models``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ PLANTED = 8
 def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     import nutpie
 
-    from bayes_perflaw.bayes_law import FLOOR_CENSOR
-    from bayes_perflaw.fitting import load_reference
-    from bayes_perflaw.paths import reference_table, screening_posterior
-    from bayes_perflaw.perflaw_model import build_model, clean_idata, design_meta, prepare, with_fixed
-    from bayes_perflaw.posterior import Draws, draws_from_idata, load_draws
-    from bayes_perflaw.predict import latent_mean
-    from bayes_perflaw.screen import screen_table
-    from bayes_perflaw.tables import atomic_write
+    from bayes_perflaw.core.paths import reference_table, screening_posterior
+    from bayes_perflaw.core.posterior import Draws, draws_from_idata, load_draws
+    from bayes_perflaw.core.tables import atomic_write
+    from bayes_perflaw.perflaw.backtest import load_reference
+    from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
+    from bayes_perflaw.perflaw.model import build_model, clean_idata, design_meta, prepare, with_fixed
+    from bayes_perflaw.perflaw.predict import latent_mean
+    from bayes_perflaw.screening.screen import screen_table
 
     warnings.filterwarnings("ignore")
     shipped = load_draws(screening_posterior())

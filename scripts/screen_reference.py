@@ -30,12 +30,12 @@ def note_for(model: str, notes: str) -> str:
 
 
 def main(out: Path = ROOT / "reports" / "screening.md", top: int = 6) -> int:
-    from bayes_perflaw.fitting import load_reference
-    from bayes_perflaw.paths import reference_table, screening_posterior
-    from bayes_perflaw.perflaw_model import prepare
-    from bayes_perflaw.posterior import load_draws
-    from bayes_perflaw.screen import screen_table
-    from bayes_perflaw.tables import atomic_write
+    from bayes_perflaw.core.paths import reference_table, screening_posterior
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.core.tables import atomic_write
+    from bayes_perflaw.perflaw.backtest import load_reference
+    from bayes_perflaw.perflaw.model import prepare
+    from bayes_perflaw.screening.screen import screen_table
 
     ref = load_reference(reference_table())
     table = prepare(ref, "era_mix").table

@@ -46,7 +46,7 @@ def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
     """The heavy packages imported by running the CLI with ``argv`` in a fresh interpreter."""
     code = (
         "import sys\n"
-        "from bayes_perflaw.cli import main\n"
+        "from bayes_perflaw.cli.main import main\n"
         f"main({argv!r})\n"
         f"print('HEAVY', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_MODULES!r})))\n"
     )

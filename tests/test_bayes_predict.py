@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from conftest import LLAMA3_8B_FLAGS, ROOT, heavy_imports, run_cli
 
-from bayes_perflaw.bayes_law import DEFAULT_VARIANT
-from bayes_perflaw.errors import DataError, PosteriorFileError
-from bayes_perflaw.paths import default_posterior, reference_table
-from bayes_perflaw.posterior import file_hash, load_draws
-from bayes_perflaw.predict import effects, latent_mean, predict_bayes, predictive_draws
-from bayes_perflaw.schema import validate
-from bayes_perflaw.tables import read_table
+from bayes_perflaw.core.errors import DataError, PosteriorFileError
+from bayes_perflaw.core.paths import default_posterior, reference_table
+from bayes_perflaw.core.posterior import file_hash, load_draws
+from bayes_perflaw.core.tables import read_table
+from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT
+from bayes_perflaw.perflaw.predict import effects, latent_mean, predict_bayes, predictive_draws
+from bayes_perflaw.perflaw.schema import validate
 
 RECIPES = pd.DataFrame(
     {
@@ -77,7 +77,7 @@ def test_interval_is_equal_tailed_quantiles_of_the_draws(post):
 def test_numpy_mean_equals_the_pymc_model_mean(post):
     """The PyMC model and prediction call the same law: evaluate both at one posterior draw."""
     pm = pytest.importorskip("pymc")
-    from bayes_perflaw.perflaw_model import build_model, prepare
+    from bayes_perflaw.perflaw.model import build_model, prepare
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
     data = prepare(df, post.meta["variant"])
@@ -90,7 +90,7 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     mu_numpy = latent_mean(data.table, one, np.random.default_rng(0))[:, 0]
     assert mu_numpy == pytest.approx(mu_pymc, abs=1e-8)
     # the model's written-out censored t(4) likelihood equals scipy's (what LOO and PPC use)
-    from bayes_perflaw.perflaw_model import pointwise_loglik
+    from bayes_perflaw.perflaw.model import pointwise_loglik
 
     fixed["sigma"] = post.values["sigma"][k]
     loglik_pymc = pm.do(model, fixed)["mmlu_censored_t4"].eval()
@@ -101,7 +101,7 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
 def test_t4_log_cdf_is_exact_in_both_tails():
     from scipy import stats
 
-    from bayes_perflaw.perflaw_model import t4_log_cdf
+    from bayes_perflaw.perflaw.model import t4_log_cdf
 
     z = np.concatenate([-np.logspace(-3, 4, 200), [0.0], np.logspace(-3, 4, 200)])
     assert t4_log_cdf(z) == pytest.approx(stats.t.logcdf(z, 4), rel=1e-12, abs=1e-14)

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 from conftest import LLAMA3_8B_FLAGS, run_cli
 
-from bayes_perflaw.bayes_law import FLOOR_CENSOR
-from bayes_perflaw.paths import reference_table
-from bayes_perflaw.perflaw_model import fit, prepare
-from bayes_perflaw.posterior import Draws, draws_from_idata
-from bayes_perflaw.predict import latent_mean
-from bayes_perflaw.priors import CENTRE, prior_config
-from bayes_perflaw.schema import validate
-from bayes_perflaw.tables import read_table
+from bayes_perflaw.core.paths import reference_table
+from bayes_perflaw.core.posterior import Draws, draws_from_idata
+from bayes_perflaw.core.tables import read_table
+from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
+from bayes_perflaw.perflaw.model import fit, prepare
+from bayes_perflaw.perflaw.predict import latent_mean
+from bayes_perflaw.perflaw.priors import CENTRE, prior_config
+from bayes_perflaw.perflaw.schema import validate
 
 TRUTH = {"w1": 14.8, "w2": 0.9, "w3": -1.2, "w4": 5.9, "b_ref": 57.0, "gamma": 1.1, "beta": 0.5, "kappa": 0.3}
 SIGMA_TRUE = {"developer": 2.5, "third-party": 4.0}
@@ -93,7 +93,7 @@ def test_cli_fit_is_reproducible_strict_and_feeds_predict(tmp_path):
 
 @pytest.mark.slow
 def test_in_memory_and_on_disk_draws_agree(tmp_path):
-    from bayes_perflaw.posterior import load_draws, save_idata
+    from bayes_perflaw.core.posterior import load_draws, save_idata
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
     idata, meta, _ = fit(df, variant="plain", priors=prior_config("weak"), chains=1, draws=50, tune=50, seed=2)

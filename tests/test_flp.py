@@ -12,22 +12,22 @@ import pandas as pd
 import pytest
 from conftest import ROOT, heavy_imports, run_cli
 
-from bayes_perflaw.errors import DataError
-from bayes_perflaw.flp import (
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.posterior import file_hash, load_draws
+from bayes_perflaw.flp.forms import (
     LN_C0,
     LN_D0,
     LN_N0,
     c_n,
     chain,
+    flp_loss,
     recipe,
     stage1_log_loss,
     stage2_accuracy,
     stage2_features,
 )
-from bayes_perflaw.flp_model import parse_variant, prepare, read_ladder
-from bayes_perflaw.flp_predict import ls_paper, summarise
-from bayes_perflaw.laws import flp_loss
-from bayes_perflaw.posterior import file_hash, load_draws
+from bayes_perflaw.flp.model import parse_variant, prepare, read_ladder
+from bayes_perflaw.flp.predict import ls_paper, summarise
 
 LADDER = ROOT / "data" / "flp" / "olmo_ladder.csv"
 SHIPPED = ROOT / "models" / "flp-olmo.nc"

@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import FIXTURES
 
-from bayes_perflaw.errors import DataError
-from bayes_perflaw.hf_config import load_config, recipe_from_config
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
 
 HF = FIXTURES / "hf"
 

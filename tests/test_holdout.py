@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from conftest import write_csv
 
-from bayes_perflaw.paths import post_table, reference_table
-from bayes_perflaw.schema import read_validated, release_year
+from bayes_perflaw.core.paths import post_table, reference_table
+from bayes_perflaw.perflaw.schema import read_validated, release_year
 
 
 def test_post_table_models_are_later_sourced_and_never_in_the_reference_table():

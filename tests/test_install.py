@@ -32,7 +32,7 @@ def test_wheel_install_gives_working_command_with_bundled_data(tmp_path):
     Path(site.stdout.strip(), "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     where = subprocess.run(
-        [py, "-c", "import bayes_perflaw.paths as p; print(p.reference_table())"],
+        [py, "-c", "import bayes_perflaw.core.paths as p; print(p.reference_table())"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from conftest import SCIENCE_VECTORS
 
-from bayes_perflaw import laws
-from bayes_perflaw.design import law_inputs
-from bayes_perflaw.paper import B_PAPER, W_PAPER, paper_mmlu, paper_raw
+from bayes_perflaw.perflaw import laws
+from bayes_perflaw.perflaw.design import law_inputs
+from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER, paper_mmlu, paper_raw
 
 
 @pytest.mark.parametrize("vec", SCIENCE_VECTORS)
@@ -126,7 +126,9 @@ def test_same_function_builds_a_pytensor_graph():
 
 
 def test_flp_forms():
-    assert laws.flp_loss(1e20, 1e10, -0.05) == pytest.approx(1e10**-0.05)
-    assert np.exp(laws.flp_log_loss(np.log(1e20), np.log(1e10), -0.05)) == pytest.approx(1e10**-0.05)
-    assert laws.flp_score_linear(2.0, 100.0, -20.0) == pytest.approx(60.0)
-    assert laws.training_flops(7e9, 2e12) == pytest.approx(8.4e22)
+    from bayes_perflaw.flp import forms
+
+    assert forms.flp_loss(1e20, 1e10, -0.05) == pytest.approx(1e10**-0.05)
+    assert np.exp(forms.flp_log_loss(np.log(1e20), np.log(1e10), -0.05)) == pytest.approx(1e10**-0.05)
+    assert forms.flp_score_linear(2.0, 100.0, -20.0) == pytest.approx(60.0)
+    assert forms.training_flops(7e9, 2e12) == pytest.approx(8.4e22)

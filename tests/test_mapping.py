@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from conftest import LLAMA3_8B_FLAGS, ROOT, run_cli
 
-from bayes_perflaw.mapping import chain, map_mean
-from bayes_perflaw.paths import mapping_posterior
-from bayes_perflaw.posterior import Draws, file_hash, load_draws
+from bayes_perflaw.benchmarks.mapping import chain, map_mean
+from bayes_perflaw.core.paths import mapping_posterior
+from bayes_perflaw.core.posterior import Draws, file_hash, load_draws
 
 
 def test_mapping_forms_by_hand():
@@ -137,7 +137,7 @@ def test_cli_predict_and_plan_on_other_benchmarks(tmp_path):
 
 @pytest.mark.slow
 def test_mapping_fit_recovers_a_known_logistic():
-    from bayes_perflaw.mapping_model import fit_mapping
+    from bayes_perflaw.benchmarks.model import fit_mapping
 
     rng = np.random.default_rng(1)
     x = rng.uniform(25, 85, 80)
@@ -151,7 +151,7 @@ def test_mapping_fit_recovers_a_known_logistic():
 
 
 def test_map_slope_is_the_derivative():
-    from bayes_perflaw.mapping import map_slope
+    from bayes_perflaw.benchmarks.mapping import map_slope
 
     params = {"a": -1.5, "b": 0.66, "floor": 10.0, "c0": 30.0, "c1": 0.65}
     x = np.linspace(25, 90, 14)

@@ -7,19 +7,19 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from bayes_perflaw.errors import DataError
-from bayes_perflaw.laws import (
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.paths import default_posterior
+from bayes_perflaw.core.posterior import Draws, load_draws
+from bayes_perflaw.perflaw.laws import (
     instability_q,
     ln_effective_tokens,
     perflaw_coefficients,
     perflaw_features,
     perflaw_raw_from_logs,
 )
-from bayes_perflaw.paper import paper_mmlu
-from bayes_perflaw.paths import default_posterior
-from bayes_perflaw.plan import Grid, budget_flops, plan, thin
-from bayes_perflaw.posterior import Draws, load_draws
-from bayes_perflaw.predict import latent_mean
+from bayes_perflaw.perflaw.plan import Grid, budget_flops, plan, thin
+from bayes_perflaw.perflaw.predict import latent_mean
+from bayes_perflaw.perflaw.published import paper_mmlu
 
 AUTHORS_BUDGET = 376e12 * 86400 * 0.4 * 1024 * 30
 

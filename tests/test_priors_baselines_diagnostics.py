@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_perflaw.baselines import bootstrap_predict, fit_ls, ls_features
-from bayes_perflaw.errors import ConvergenceWarning, DataError
-from bayes_perflaw.fitting import interval_metrics
-from bayes_perflaw.paper import B_PAPER, W_PAPER, paper_raw
-from bayes_perflaw.priors import B_REF_PAPER, CENTRE, PRESETS, prior_config, read_overrides
+from bayes_perflaw.core.errors import ConvergenceWarning, DataError
+from bayes_perflaw.perflaw.backtest import interval_metrics
+from bayes_perflaw.perflaw.baselines import bootstrap_predict, fit_ls, ls_features
+from bayes_perflaw.perflaw.priors import B_REF_PAPER, CENTRE, PRESETS, prior_config, read_overrides
+from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER, paper_raw
 
 
 def test_b_ref_is_the_paper_law_at_the_reference_recipe():
@@ -50,7 +50,7 @@ def test_prior_overrides_merge_and_are_checked(tmp_path):
 
 def test_prior_dicts_build_pymc_extras_priors():
     pytest.importorskip("pymc_extras")
-    from bayes_perflaw.priors import to_prior
+    from bayes_perflaw.perflaw.priors import to_prior
 
     p = to_prior(PRESETS["paper"]["gamma"])
     assert p.to_dict() == {"dist": "LogNormal", "kwargs": {"mu": 0.0, "sigma": 0.5}}
@@ -110,7 +110,7 @@ def _idata(shift: float, diverging: int = 0):
 
 
 def test_diagnostics_pass_on_good_chains_and_fail_loudly_on_bad():
-    from bayes_perflaw.diagnostics import describe, diagnose, warn_if_unconverged
+    from bayes_perflaw.core.diagnostics import describe, diagnose, warn_if_unconverged
 
     good = diagnose(_idata(0.0))
     assert good["converged"] and good["problems"] == []

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from bayes_perflaw.paths import default_posterior
+from bayes_perflaw.core.paths import default_posterior
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 COMPARISON_CSVS = ("model_comparison.csv", "backtest.csv", "post_table.csv")
@@ -44,7 +44,7 @@ def test_sections_tables_and_self_contained(report):
 
 def test_numbers_match_arviz_on_the_same_file(report):
     az = pytest.importorskip("arviz")
-    from bayes_perflaw.posterior import load_idata
+    from bayes_perflaw.core.posterior import load_idata
 
     idata = load_idata(default_posterior())
     with warnings.catch_warnings():
@@ -79,7 +79,7 @@ def test_residual_table_is_sorted_by_outlier_probability(report):
 
 
 def test_a_failing_plot_becomes_a_visible_note(tmp_path, monkeypatch):
-    from bayes_perflaw import report as rep
+    from bayes_perflaw.report import html as rep
 
     fig = rep.figure("Broken", "caption", lambda: 1 / 0)
     assert fig.data == "" and "ZeroDivisionError" in fig.error
@@ -142,7 +142,7 @@ def test_report_in_a_real_browser(report, tmp_path):
 
 
 def test_same_posterior_same_page(report, tmp_path):
-    from bayes_perflaw.report import write_report
+    from bayes_perflaw.report.html import write_report
 
     again = write_report(default_posterior(), tmp_path / "again", reports_dir=report.parent)
     assert again.read_bytes() == (report / "index.html").read_bytes()

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from bayes_perflaw.paths import reference_table, screening_posterior
-from bayes_perflaw.posterior import Draws, file_hash, load_draws
-from bayes_perflaw.predict import latent_mean
-from bayes_perflaw.screen import memberships, mixture_loglik, screen_table
+from bayes_perflaw.core.paths import reference_table, screening_posterior
+from bayes_perflaw.core.posterior import Draws, file_hash, load_draws
+from bayes_perflaw.perflaw.predict import latent_mean
+from bayes_perflaw.screening.screen import memberships, mixture_loglik, screen_table
 
 ONE = pd.DataFrame(
     {
@@ -146,7 +146,7 @@ def test_screen_with_shipped_posterior_never_imports_pymc(tmp_path):
         "model,num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B,mmlu\na,32,4096,14336,15,8,60\n"
     )
     code = (
-        "import sys\nfrom bayes_perflaw.cli import main\n"
+        "import sys\nfrom bayes_perflaw.cli.main import main\n"
         f"main(['screen', '--input', {str(src)!r}])\n"
         "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & {'pymc', 'pytensor', 'arviz', 'xarray'}))\n"
     )
@@ -158,8 +158,8 @@ def test_screen_with_shipped_posterior_never_imports_pymc(tmp_path):
 @pytest.mark.slow
 def test_cli_screen_refit_finds_planted_shifts(tmp_path):
     """--refit fits the mixture to the user's own table: plant +-30 points on 3 rows of a synthetic table."""
-    from bayes_perflaw.fitting import load_reference
-    from bayes_perflaw.perflaw_model import prepare
+    from bayes_perflaw.perflaw.backtest import load_reference
+    from bayes_perflaw.perflaw.model import prepare
 
     table = prepare(load_reference(reference_table()), "plain").table
     post = _one_draw_posterior()

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from bayes_perflaw.errors import UnitError
-from bayes_perflaw.units import parse_size
+from bayes_perflaw.core.errors import UnitError
+from bayes_perflaw.core.units import parse_size
 
 
 @pytest.mark.parametrize(

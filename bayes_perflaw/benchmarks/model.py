@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .mapping import BENCHMARKS, map_mean
+from bayes_perflaw.benchmarks.mapping import BENCHMARKS, map_mean
+from bayes_perflaw.core.errors import DataError
 
 
 def priors_for(benchmark: str, variant: str) -> dict[str, dict[str, Any]]:
@@ -45,11 +45,11 @@ def fit_mapping(
     import xarray as xr
     from scipy import stats
 
-    from . import __version__
-    from .diagnostics import diagnose
-    from .perflaw_model import clean_idata, sample
-    from .posterior import utc_timestamp
-    from .priors import to_prior
+    from bayes_perflaw import __version__
+    from bayes_perflaw.core.diagnostics import diagnose
+    from bayes_perflaw.core.posterior import utc_timestamp
+    from bayes_perflaw.perflaw.model import clean_idata, sample
+    from bayes_perflaw.perflaw.priors import to_prior
 
     if benchmark not in BENCHMARKS or variant not in BENCHMARKS[benchmark]["variants"]:
         raise DataError(f"no variant {variant!r} for benchmark {benchmark!r}", column="--benchmark")

@@ -18,8 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .flp import DOMAINS, STAGE1, STAGE1_PARAMS, STAGE2, stage1_log_loss, stage2_accuracy, stage2_features
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.flp.forms import (
+    DOMAINS,
+    STAGE1,
+    STAGE1_PARAMS,
+    STAGE2,
+    stage1_log_loss,
+    stage2_accuracy,
+    stage2_features,
+)
 
 REQUIRED_COLUMNS = ("run", "role", "step", "n_params", "tokens", "flops", "c4_loss", "task", "accuracy", "chance")
 NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "accuracy", "chance")
@@ -120,7 +128,7 @@ class FlpData:
 
 def read_ladder(path) -> pd.DataFrame:
     """A ladder table (``data/flp/*.csv``), checked: one error naming the file, row, run and column."""
-    from .tables import read_table
+    from bayes_perflaw.core.tables import read_table
 
     raw = read_table(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
@@ -347,10 +355,10 @@ def fit_flp(
     import arviz as az
     import xarray as xr
 
-    from . import __version__
-    from .diagnostics import diagnose
-    from .perflaw_model import clean_idata, sample
-    from .posterior import draws_from_idata, utc_timestamp
+    from bayes_perflaw import __version__
+    from bayes_perflaw.core.diagnostics import diagnose
+    from bayes_perflaw.core.posterior import draws_from_idata, utc_timestamp
+    from bayes_perflaw.perflaw.model import clean_idata, sample
 
     stage1, stage2, domains = parse_variant(variant)
     data = prepare(df, domains=domains, roles=roles, margin=margin)

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from .bayes_law import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_position, mean_score
-from .design import column_vectors, law_inputs
-from .errors import DataError
-from .paper import paper_mmlu
-from .posterior import Draws
-from .schema import release_year
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.perflaw.design import column_vectors, law_inputs
+from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_position, mean_score
+from bayes_perflaw.perflaw.published import paper_mmlu
+from bayes_perflaw.perflaw.schema import release_year
 
 PRED_COLUMNS = ("mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi")
 DEFAULT_SEED = 20240812  # predictions are reproducible: same posterior, seed and input -> same numbers
@@ -183,7 +183,7 @@ def predict_bayes(
 
 def map_summary(mmlu_draws: np.ndarray, mapping: Draws, prob: float, seed: int) -> pd.DataFrame:
     """Summaries of MMLU draws chained through a benchmark mapping (columns prefixed by the benchmark)."""
-    from .mapping import chain, column
+    from bayes_perflaw.benchmarks.mapping import chain, column
 
     return summarise_draws(chain(mmlu_draws, mapping, seed), prob, prefix=column(mapping.meta["benchmark"]))
 

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .bayes_law import SCORE_MAX, SCORE_MIN
-from .errors import DataError
-from .laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
-from .mapping import chain
-from .mapping import column as mapping_column
-from .paper import B_PAPER, W_PAPER
-from .posterior import Draws
+from bayes_perflaw.benchmarks.mapping import chain
+from bayes_perflaw.benchmarks.mapping import column as mapping_column
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
+from bayes_perflaw.perflaw.mean import SCORE_MAX, SCORE_MIN
+from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 RANKS = ("expected", "prob-target", "shallow")
 COLUMNS = (

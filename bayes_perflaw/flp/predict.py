@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .flp import chain, needs_split, recipe
+from bayes_perflaw.flp.forms import chain, needs_split, recipe
 
 TARGET_COLUMNS = ["target", "task", "actual", "pred_mean", "pred_lo", "pred_hi"]
 
@@ -28,7 +28,7 @@ def predict_recipe(
 ) -> pd.DataFrame:
     """One row per task: chance, the predicted C4 loss (median, nats) and the accuracy (mean, interval; %)."""
     if needs_split(meta["stage1"]) and not np.isfinite(x["ln_n"]):
-        from .errors import DataError
+        from bayes_perflaw.core.errors import DataError
 
         raise DataError(
             f"this posterior's stage 1 ({meta['stage1']}) needs parameters and tokens, not FLOPs alone",
@@ -89,7 +89,7 @@ def ls_paper(
     """The paper's forms by least squares (``ln L`` linear in ``ln C``; accuracy linear in ``L``), on the same
     rows as the Bayesian fit, with a 1000-replicate bootstrap over runs for intervals (of the fitted mean:
     how peers get intervals for a point fit)."""
-    from .flp_model import prepare
+    from bayes_perflaw.flp.model import prepare
 
     data = prepare(df, domains=("c4",), roles=roles, margin=margin)
     tg = target_rows(df)

@@ -150,3 +150,26 @@ def recipe(flops: float | None = None, n_params: float | None = None, tokens: fl
     if flops is None:
         raise ValueError("give FLOPs, or parameters and tokens")
     return {"ln_flops": float(np.log(flops)), "ln_n": float("nan"), "ln_d": float("nan")}
+
+
+# --- the paper's forms on the raw scale (Chen et al. 2024) ---------------------------------------------
+
+
+def flp_loss(flops, c_n, alpha_n):
+    """Stage 1: L(C) = (C / C_N)**alpha_N (alpha_N < 0), FLOPs as counts."""
+    return (flops / c_n) ** alpha_n
+
+
+def flp_log_loss(ln_flops, ln_c_n, alpha_n):
+    """Stage 1 in log space: ln L = alpha_N * (ln C - ln C_N)."""
+    return alpha_n * (ln_flops - ln_c_n)
+
+
+def flp_score_linear(loss, w0, w1):
+    """Stage 2, the paper's link: P(L) = w0 + w1 * L."""
+    return w0 + w1 * loss
+
+
+def training_flops(params, tokens):
+    """C = 6 * N * D (parameters and tokens as counts)."""
+    return 6.0 * params * tokens

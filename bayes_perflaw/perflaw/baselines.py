@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .design import law_inputs
-from .laws import bound_score, instability_q
-from .paper import BETA_PAPER
+from bayes_perflaw.perflaw.design import law_inputs
+from bayes_perflaw.perflaw.laws import bound_score, instability_q
+from bayes_perflaw.perflaw.published import BETA_PAPER
 
 
 def ls_features(df: pd.DataFrame, gamma: float = 1.0) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .laws import LawInputs
+from bayes_perflaw.perflaw.laws import LawInputs
 
 PLAIN_TO_GATED = 2.0 / 3.0
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import BayesPerflawError, DataError
-from .units import parse_size
+from bayes_perflaw import __version__
+from bayes_perflaw.core.errors import BayesPerflawError, DataError
+from bayes_perflaw.core.units import parse_size
 
 EXIT_USER_ERROR = 2
 
@@ -35,7 +35,7 @@ def _size_flag(value: str | None, kind: str, flag: str) -> float | None:
 
 def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     """One recipe row (strings, as read from a CSV) from flags or --hf-config; None if neither."""
-    from .hf_config import load_config, recipe_from_config
+    from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
 
     tokens = _size_flag(args.tokens, "tokens", "--tokens")
     params = _size_flag(args.params, "params", "--params")
@@ -87,8 +87,8 @@ def _add_recipe_flags(p: argparse.ArgumentParser) -> None:
 
 def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tuple[pd.DataFrame, str]:
     """Validated recipes from --input or from the recipe flags, and a name for messages."""
-    from .schema import validate
-    from .tables import read_table
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.perflaw.schema import validate
 
     row = recipe_from_args(args)
     if args.input is not None and row is not None:
@@ -106,7 +106,7 @@ def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tup
 
 def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
     """Write ``df`` to ``output`` atomically, or print the chosen columns as a table."""
-    from .tables import write_csv
+    from bayes_perflaw.core.tables import write_csv
 
     if output is not None:
         write_csv(df, output)
@@ -121,7 +121,7 @@ def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .schema import law_gaps, read_validated
+    from bayes_perflaw.perflaw.schema import law_gaps, read_validated
 
     df = read_validated(args.path, require_law_inputs=False)
     gaps = law_gaps(df)
@@ -134,8 +134,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Predictions next to reported scores for a reference table, with the error (and coverage)."""
-    from .predict import predict_bayes, predict_paper
-    from .schema import law_gaps, read_validated
+    from bayes_perflaw.perflaw.predict import predict_bayes, predict_paper
+    from bayes_perflaw.perflaw.schema import law_gaps, read_validated
 
     df = read_validated(args.data, require_law_inputs=False)
     gaps = law_gaps(df)
@@ -146,7 +146,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.law == "paper":
         out, what = predict_paper(table, gamma=args.gamma), f"published law (gamma={args.gamma:g})"
     else:
-        from .posterior import load_draws
+        from bayes_perflaw.core.posterior import load_draws
 
         post = load_draws(args.posterior)
         out = predict_bayes(table, post)
@@ -166,8 +166,8 @@ def _mapping(args: argparse.Namespace):
     """The benchmark-mapping posterior for --benchmark (None for MMLU)."""
     if args.benchmark == "mmlu":
         return None
-    from .paths import mapping_posterior
-    from .posterior import load_draws
+    from bayes_perflaw.core.paths import mapping_posterior
+    from bayes_perflaw.core.posterior import load_draws
 
     return load_draws(args.map_posterior or mapping_posterior(args.benchmark), kind="map")
 
@@ -179,20 +179,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     mapping = _mapping(args)
     cols = ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"]
     if mapping is not None:
-        from .mapping import column
+        from bayes_perflaw.benchmarks.mapping import column
 
         prefix = column(args.benchmark)
         cols = ["model", "mmlu_median", f"{prefix}_mean", f"{prefix}_median", f"{prefix}_lo", f"{prefix}_hi"]
     if args.law == "paper":
-        from .predict import predict_paper, predict_paper_mapped
+        from bayes_perflaw.perflaw.predict import predict_paper, predict_paper_mapped
 
         if mapping is None:
             out = predict_paper(df, gamma=args.gamma)
         else:
             out = predict_paper_mapped(df, args.gamma, mapping, args.prob, args.seed)
     else:
-        from .posterior import load_draws
-        from .predict import predict_bayes
+        from bayes_perflaw.core.posterior import load_draws
+        from bayes_perflaw.perflaw.predict import predict_bayes
 
         post = load_draws(args.posterior)
         out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed, mapping=mapping)
@@ -213,9 +213,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_screen(args: argparse.Namespace) -> int:
     """Flag reported scores that do not fit their recipe."""
-    from .mapping import column
-    from .schema import law_gaps, read_validated
-    from .screen import screen_table, screen_table_mapped
+    from bayes_perflaw.benchmarks.mapping import column
+    from bayes_perflaw.perflaw.schema import law_gaps, read_validated
+    from bayes_perflaw.screening.screen import screen_table, screen_table_mapped
 
     if not 0 < args.threshold < 1:
         raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
@@ -242,7 +242,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if args.refit:
         post = _refit_mixture(table, args)
     else:
-        from .posterior import load_draws
+        from bayes_perflaw.core.posterior import load_draws
 
         post = load_draws(args.posterior)
     if score == "mmlu":
@@ -272,9 +272,9 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
     """Fit the screening mixture to the user's own table (era_mix if every row has a release date)."""
-    from .perflaw_model import fit
-    from .posterior import draws_from_idata
-    from .priors import prior_config
+    from bayes_perflaw.core.posterior import draws_from_idata
+    from bayes_perflaw.perflaw.model import fit
+    from bayes_perflaw.perflaw.priors import prior_config
 
     dated = "release" in table.columns and table["release"].astype(str).str.len().gt(0).all()
     variant = "era_mix" if dated else "plain_mix"
@@ -288,7 +288,7 @@ def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
         tune=args.tune,
         seed=args.seed,
     )
-    from .diagnostics import describe
+    from bayes_perflaw.core.diagnostics import describe
 
     print(describe(meta["diagnostics"]))
     return draws_from_idata(idata, meta)
@@ -296,8 +296,8 @@ def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML diagnostic report of a posterior."""
-    from .posterior import load_draws
-    from .report import write_report
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.report.html import write_report
 
     load_draws(args.posterior)  # refuse a missing or corrupt file before importing ArviZ
     index = write_report(args.posterior, args.out)
@@ -307,8 +307,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Rank architectures and token counts under a compute budget."""
-    from .plan import Grid, budget_flops, plan, thin
-    from .tables import csv_appender
+    from bayes_perflaw.core.tables import csv_appender
+    from bayes_perflaw.perflaw.plan import Grid, budget_flops, plan, thin
 
     flops = budget_flops(args.flops, gpus=args.gpus, tflops=args.tflops, mfu=args.mfu, days=args.days)
     tok = [
@@ -340,7 +340,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     post = None
     if args.law == "bayes":
-        from .posterior import load_draws
+        from bayes_perflaw.core.posterior import load_draws
 
         post = thin(load_draws(args.posterior), args.draws)
     show_bar = not args.no_progress and sys.stderr.isatty()
@@ -387,13 +387,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _priors(args: argparse.Namespace) -> dict:
-    from .priors import prior_config, read_overrides
+    from bayes_perflaw.perflaw.priors import prior_config, read_overrides
 
     return prior_config(args.prior_preset, read_overrides(args.priors) if args.priors else None)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from .fitting import fit_to_file
+    from bayes_perflaw.perflaw.backtest import fit_to_file
 
     if args.skip_if_current and _posterior_is_current(args.out, args.data):
         print(f"{args.out} is current (fitted to this {args.data.name}, same hash): loading it, not refitting")
@@ -424,8 +424,8 @@ def strict_status(meta: dict, strict: bool, command: str) -> int:
 
 
 def _posterior_is_current(path: Path, data: Path) -> bool:
-    from .errors import PosteriorFileError
-    from .posterior import file_hash, load_draws
+    from bayes_perflaw.core.errors import PosteriorFileError
+    from bayes_perflaw.core.posterior import file_hash, load_draws
 
     try:
         return Path(path).is_file() and load_draws(path).meta.get("data_hash") == file_hash(data)
@@ -434,8 +434,8 @@ def _posterior_is_current(path: Path, data: Path) -> bool:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from .fitting import backtest, backtest_markdown, holdout_check
-    from .tables import atomic_write, write_csv
+    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
@@ -466,9 +466,9 @@ def _add_benchmark_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _add_sampler_flags(p: argparse.ArgumentParser) -> None:
-    from .paths import reference_table
-    from .perflaw_model import SAMPLERS
-    from .priors import PRESETS
+    from bayes_perflaw.core.paths import reference_table
+    from bayes_perflaw.perflaw.model import SAMPLERS
+    from bayes_perflaw.perflaw.priors import PRESETS
 
     p.add_argument("--data", type=Path, default=reference_table(), help="reference table (default: bundled)")
     p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS backend (default nutpie)")
@@ -484,9 +484,9 @@ def _add_sampler_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .bayes_law import DEFAULT_VARIANT, VARIANTS
-    from .paths import default_posterior, reference_table, screening_posterior
-    from .predict import DEFAULT_SEED
+    from bayes_perflaw.core.paths import default_posterior, reference_table, screening_posterior
+    from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
+    from bayes_perflaw.perflaw.predict import DEFAULT_SEED
 
     parser = argparse.ArgumentParser(
         prog="bayes-perflaw",
@@ -618,7 +618,7 @@ Bad input: one line on stderr naming file, row and column; exit code 2; no outpu
     p.add_argument("--out", type=Path, default=Path("reports/backtest.md"))
     p.set_defaults(func=cmd_backtest)
 
-    from .flp_cli import add_flp_parser
+    from bayes_perflaw.cli.flp import add_flp_parser
 
     add_flp_parser(sub)
     return parser

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .design import law_inputs
-from .laws import bound_score, perflaw_raw
+from bayes_perflaw.perflaw.design import law_inputs
+from bayes_perflaw.perflaw.laws import bound_score, perflaw_raw
 
 W_PAPER = (13.95018192, 0.23072027, -0.48523402, 5.39801689)
 B_PAPER = 9.195410648934768

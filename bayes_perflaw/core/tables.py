@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError
+from bayes_perflaw.core.errors import DataError
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

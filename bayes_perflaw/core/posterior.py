@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import PosteriorFileError
-from .tables import atomic_write
+from bayes_perflaw.core.errors import PosteriorFileError
+from bayes_perflaw.core.tables import atomic_write
 
 FORMAT_VERSION = 1
 REQUIRED = {

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bayes_law import VARIANTS
-from .errors import DataError
-from .posterior import draws_from_idata, file_hash, save_idata
-from .predict import predict_paper
-from .schema import read_validated, release_year
-from .tables import atomic_write
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.posterior import draws_from_idata, file_hash, save_idata
+from bayes_perflaw.core.tables import atomic_write
+from bayes_perflaw.perflaw.mean import VARIANTS
+from bayes_perflaw.perflaw.predict import predict_paper
+from bayes_perflaw.perflaw.schema import read_validated, release_year
 
 
 def compute_loo(idata, var_name: str | None = None):
@@ -90,8 +90,8 @@ def fit_to_file(
 
     With ``strict`` a fit that breaches a convergence threshold writes nothing.
     """
-    from .diagnostics import describe
-    from .perflaw_model import fit
+    from bayes_perflaw.core.diagnostics import describe
+    from bayes_perflaw.perflaw.model import fit
 
     df = load_reference(data_path)
     log(
@@ -132,7 +132,7 @@ def fit_to_file(
 def save_fit(idata, meta: dict[str, Any], out: str | Path, *, strict: bool, log=print) -> bool:
     """Warn loudly if the fit breached a convergence threshold; then save the posterior and its card,
     unless ``strict`` and unconverged (nothing written). Returns whether it wrote."""
-    from .diagnostics import warn_if_unconverged
+    from bayes_perflaw.core.diagnostics import warn_if_unconverged
 
     warn_if_unconverged(meta["diagnostics"])
     if strict and not meta["diagnostics"]["converged"]:
@@ -168,7 +168,7 @@ def backtest(
     **sampling: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit on releases before ``split`` (YYYY-MM), predict those from ``split`` on (:func:`evaluate_holdout`)."""
-    from .perflaw_model import prepare
+    from bayes_perflaw.perflaw.model import prepare
 
     df = load_reference(data_path)
     split_year = release_year(pd.Series([split]))[0]
@@ -195,9 +195,9 @@ def holdout_check(
     """Fit on the whole reference table, predict a held-out table of later models (every law input,
     ``mmlu`` and ``release`` required); models also in the reference table are an error. The shipped
     posterior is scored too, as ``predict`` uses it, when it was fitted to ``data_path``."""
-    from .paths import default_posterior
-    from .perflaw_model import prepare
-    from .posterior import load_draws
+    from bayes_perflaw.core.paths import default_posterior
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.perflaw.model import prepare
 
     train = prepare(load_reference(data_path), "era").table
     test = read_validated(holdout_path, require_law_inputs=True)
@@ -237,9 +237,9 @@ def evaluate_holdout(
     variant (interval for a reported score), and each of ``posteriors`` (name -> Draws, predicted with
     ``predict``'s default seed).
     """
-    from .baselines import bootstrap_predict
-    from .perflaw_model import fit
-    from .predict import DEFAULT_SEED, iter_predictive, summarise_draws
+    from bayes_perflaw.perflaw.baselines import bootstrap_predict
+    from bayes_perflaw.perflaw.model import fit
+    from bayes_perflaw.perflaw.predict import DEFAULT_SEED, iter_predictive, summarise_draws
 
     actual = test["mmlu"].to_numpy(dtype=float)
     rows, preds = [], test[["model", "organization", "release", "mmlu"]].copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .errors import ConvergenceWarning
+from bayes_perflaw.core.errors import ConvergenceWarning
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .laws import perflaw_raw, soft_ceiling
+from bayes_perflaw.perflaw.laws import perflaw_raw, soft_ceiling
 
 FLOOR_CENSOR = 30.0  # MMLU points: chance (25) + 5
 SCORE_MIN, SCORE_MAX = 25.0, 100.0

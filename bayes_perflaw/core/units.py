@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import UnitError
+from bayes_perflaw.core.errors import UnitError
 
 SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 TARGET = {"tokens": (1e12, "T"), "params": (1e9, "B")}

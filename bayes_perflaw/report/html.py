@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
-from .paper import B_PAPER, W_PAPER
-from .priors import B_REF_PAPER
-from .schema import release_year
-from .tables import atomic_write, write_csv
+from bayes_perflaw.core.diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
+from bayes_perflaw.core.tables import atomic_write, write_csv
+from bayes_perflaw.perflaw.priors import B_REF_PAPER
+from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
+from bayes_perflaw.perflaw.schema import release_year
 
 PUBLISHED = {
     "w1": W_PAPER[0],
@@ -130,7 +130,7 @@ def prior_samples(spec: Any, n: int = 4000, seed: int = 0) -> np.ndarray | None:
         return None
     import logging
 
-    from .priors import to_prior
+    from bayes_perflaw.perflaw.priors import to_prior
 
     logger = logging.getLogger("pymc")
     level = logger.level
@@ -236,12 +236,12 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     import matplotlib
     import pymc
 
-    from . import __version__
-    from .fitting import compute_loo, loo_summary
-    from .paths import screening_posterior
-    from .posterior import load_draws, load_idata
-    from .predict import predict_bayes
-    from .screen import screen_table
+    from bayes_perflaw import __version__
+    from bayes_perflaw.core.paths import screening_posterior
+    from bayes_perflaw.core.posterior import load_draws, load_idata
+    from bayes_perflaw.perflaw.backtest import compute_loo, loo_summary
+    from bayes_perflaw.perflaw.predict import predict_bayes
+    from bayes_perflaw.screening.screen import screen_table
 
     posterior, out_dir = Path(posterior), Path(out_dir)
     reports_dir = Path(reports_dir) if reports_dir else out_dir.parent
@@ -329,7 +329,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     write_csv(residuals, out_dir / "residuals.csv")
     n_params = int(sum(np.prod(idata.posterior[v].shape[2:]) for v in names))
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bayes_perflaw", "templates"), autoescape=jinja2.select_autoescape(["html"])
+        loader=jinja2.PackageLoader("bayes_perflaw.report", "templates"), autoescape=jinja2.select_autoescape(["html"])
     )
     page = env.get_template("report.html.j2").render(
         title=f"bayes_perflaw: {posterior.name} ({meta.get('variant')})",

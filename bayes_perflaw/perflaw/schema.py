@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .units import parse_size
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.units import parse_size
 
 MISSING = {"", "nan", "na", "n/a", "null", "none"}
 
@@ -252,7 +252,7 @@ def _check_moe_consistency(df: pd.DataFrame, source: str | None) -> None:
 
 def read_validated(path, **kwargs) -> pd.DataFrame:
     """Read a CSV file (:func:`tables.read_table`) and :func:`validate` it, naming the file in errors."""
-    from .tables import read_table
+    from bayes_perflaw.core.tables import read_table
 
     return validate(read_table(path), source=str(path), **kwargs)
 

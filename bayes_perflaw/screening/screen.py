@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .bayes_law import FLOOR_CENSOR, SCORE_MAX, SCORE_MIN
-from .posterior import Draws
-from .predict import DEFAULT_SEED, latent_mean, source_sigma, summarise_draws, with_predictions
+from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, SCORE_MAX, SCORE_MIN
+from bayes_perflaw.perflaw.predict import DEFAULT_SEED, latent_mean, source_sigma, summarise_draws, with_predictions
 
 DEFAULT_THRESHOLD = 0.05
 CAUSES = {
@@ -152,7 +152,7 @@ def screen_table_mapped(
     ``sd = sqrt(sigma_map**2 + (slope * sigma)**2)``. Memberships and the inlier tail probability follow
     as for MMLU; the interval is the inlier predictive chained through the mapping.
     """
-    from .mapping import chain, column, map_mean, map_slope
+    from bayes_perflaw.benchmarks.mapping import chain, column, map_mean, map_slope
 
     bench = mapping.meta["benchmark"]
     col = column(bench)

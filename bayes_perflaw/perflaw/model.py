@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bayes_law import (
+from bayes_perflaw.core.errors import DataError, SamplerNotAvailableError
+from bayes_perflaw.perflaw.design import law_inputs
+from bayes_perflaw.perflaw.laws import LawInputs
+from bayes_perflaw.perflaw.mean import (
     FLOOR_CENSOR,
     MIXTURE_COMPONENTS,
     SCORE_MAX,
@@ -26,11 +29,8 @@ from .bayes_law import (
     is_mixture,
     mean_score,
 )
-from .design import law_inputs
-from .errors import DataError, SamplerNotAvailableError
-from .laws import LawInputs
-from .priors import CENTRE, to_prior
-from .schema import law_gaps, release_year
+from bayes_perflaw.perflaw.priors import CENTRE, to_prior
+from bayes_perflaw.perflaw.schema import law_gaps, release_year
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
 ERA_CENTRED = False  # non-centred: 0 divergences, ESS > 1100 over seeds 1-3 (centred: 3-5 divergences)
@@ -311,8 +311,8 @@ def add_groups(idata, data: FitData, seed: int, priors: dict[str, Any], meta: di
     fit_data groups, all computed in NumPy through the same functions as :mod:`predict`."""
     import xarray as xr
 
-    from .posterior import draws_from_idata
-    from .predict import latent_mean
+    from bayes_perflaw.core.posterior import draws_from_idata
+    from bayes_perflaw.perflaw.predict import latent_mean
 
     post = with_fixed(idata, priors).posterior
     shape = (post.sizes["chain"], post.sizes["draw"])
@@ -322,7 +322,7 @@ def add_groups(idata, data: FitData, seed: int, priors: dict[str, Any], meta: di
     dims = ("chain", "draw", "obs")
     coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": data.table["model"].to_numpy(dtype=str)}
     if is_mixture(meta["variant"]):
-        from .screen import mixture_loglik, mixture_replicate
+        from bayes_perflaw.screening.screen import mixture_loglik, mixture_replicate
 
         parts = (post["mix_weights"].values, post["shift_high"].values, post["shift_low"].values)
         s_obs = sigma[..., data.source_idx]
@@ -380,7 +380,7 @@ def fit_data_dataset(data: FitData):
 
 def design_meta(data: FitData, variant: str) -> dict[str, Any]:
     """What prediction needs to know about a fit besides its draws: variant and era bins."""
-    from .bayes_law import ERA_STEP
+    from bayes_perflaw.perflaw.mean import ERA_STEP
 
     return {
         "kind": "perflaw",
@@ -421,9 +421,9 @@ def fit(
     import arviz
     import pymc
 
-    from . import __version__
-    from .diagnostics import diagnose
-    from .posterior import utc_timestamp
+    from bayes_perflaw import __version__
+    from bayes_perflaw.core.diagnostics import diagnose
+    from bayes_perflaw.core.posterior import utc_timestamp
 
     data = prepare(df, variant)
     model = build_model(data, variant, priors)

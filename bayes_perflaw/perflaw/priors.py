@@ -27,8 +27,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .paper import B_PAPER, W_PAPER
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 # log of the reference recipe: layers, hidden, FFN, effective tokens (trillions)
 CENTRE = (math.log(32.0), math.log(4096.0), math.log(14336.0), math.log(2.0))

@@ -14,19 +14,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from bayes_perflaw.core.errors import DataError
 
 DEFAULT_MARGIN = 0.05
 
 
 def default_ladder() -> Path:
-    from .paths import data_dir
+    from bayes_perflaw.core.paths import data_dir
 
     return data_dir() / "flp" / "olmo_ladder.csv"
 
 
 def default_flp_posterior() -> Path:
-    from .paths import models_dir
+    from bayes_perflaw.core.paths import models_dir
 
     return models_dir() / "flp-olmo.nc"
 
@@ -52,10 +52,10 @@ def fit_flp_to_file(
 ):
     """Fit, print what was fitted, skipped and the diagnostics; save posterior + card unless ``out`` is None
     (or ``strict`` and unconverged). Returns (InferenceData, metadata)."""
-    from .diagnostics import describe, warn_if_unconverged
-    from .fitting import loo_summary, save_fit
-    from .flp_model import fit_flp, read_ladder
-    from .posterior import file_hash
+    from bayes_perflaw.core.diagnostics import describe, warn_if_unconverged
+    from bayes_perflaw.core.posterior import file_hash
+    from bayes_perflaw.flp.model import fit_flp, read_ladder
+    from bayes_perflaw.perflaw.backtest import loo_summary, save_fit
 
     df = read_ladder(data_path)
     log(
@@ -118,7 +118,7 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
         strict=args.strict,
         **_fit_kwargs(args),
     )
-    from .cli import strict_status
+    from bayes_perflaw.cli.main import strict_status
 
     return strict_status(meta, args.strict, "flp fit")
 
@@ -138,8 +138,8 @@ def _flops(text: str | None) -> float | None:
 
 
 def recipe_from_flags(args: argparse.Namespace) -> dict[str, float]:
-    from .flp import recipe
-    from .units import parse_size
+    from bayes_perflaw.core.units import parse_size
+    from bayes_perflaw.flp.forms import recipe
 
     given = [f for f, v in (("--params", args.params), ("--tokens", args.tokens)) if v is not None]
     if len(given) == 1:
@@ -166,9 +166,9 @@ def recipe_from_flags(args: argparse.Namespace) -> dict[str, float]:
 
 
 def cmd_flp_predict(args: argparse.Namespace) -> int:
-    from .cli import emit
-    from .flp_predict import predict_recipe
-    from .posterior import load_draws
+    from bayes_perflaw.cli.main import emit
+    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.flp.predict import predict_recipe
 
     if not 0 < args.prob < 1:
         raise DataError(f"--prob must be in (0, 1), got {args.prob}", column="--prob")
@@ -192,8 +192,8 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
 def _posterior_for(args: argparse.Namespace, variant: str, log=print) -> tuple[dict[str, Any], dict[str, Any]]:
     """(draws, meta) of ``variant`` on ``args.data``: the saved posterior when it was fitted to this very file
     with this variant, margin and roles; else a fresh fit (not saved)."""
-    from .errors import PosteriorFileError
-    from .posterior import draws_from_idata, file_hash, load_draws
+    from bayes_perflaw.core.errors import PosteriorFileError
+    from bayes_perflaw.core.posterior import draws_from_idata, file_hash, load_draws
 
     path = args.posterior
     if path is not None and Path(path).is_file() and not args.refit:
@@ -248,9 +248,9 @@ def backtest_markdown(summary: pd.DataFrame, fits: list[dict[str, Any]], data_na
 
 
 def cmd_flp_backtest(args: argparse.Namespace) -> int:
-    from .flp_model import parse_variant, read_ladder
-    from .flp_predict import TARGET_COLUMNS, backtest_bayes, ls_paper, summarise
-    from .tables import atomic_write, write_csv
+    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.flp.model import parse_variant, read_ladder
+    from bayes_perflaw.flp.predict import TARGET_COLUMNS, backtest_bayes, ls_paper, summarise
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     for v in variants:
@@ -282,7 +282,7 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
 
 
 def add_flp_parser(sub) -> None:
-    from .flp_model import DEFAULT_VARIANT
+    from bayes_perflaw.flp.model import DEFAULT_VARIANT
 
     flp = sub.add_parser("flp", help="FLP: FLOPs -> loss -> benchmark accuracy, fitted on a model ladder")
     fsub = flp.add_subparsers(dest="flp_command", required=True, metavar="{fit,predict,backtest}")

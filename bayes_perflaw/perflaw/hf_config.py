@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from bayes_perflaw.core.errors import DataError
 
 PLAIN_FFN_TYPES = {"gpt2", "gpt_neox", "opt", "bloom", "falcon", "gptj", "gpt_bigcode", "mpt"}
 
