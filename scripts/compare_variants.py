@@ -15,22 +15,25 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
     import arviz as az
 
+    from bayes_perflaw.core.diagnostics import loo_summary
     from bayes_perflaw.core.paths import reference_table
     from bayes_perflaw.core.tables import atomic_write, write_csv
-    from bayes_perflaw.perflaw.backtest import load_reference, loo_summary
+    from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
-    from bayes_perflaw.perflaw.model import fit
-    from bayes_perflaw.perflaw.priors import prior_config
+    from bayes_perflaw.perflaw.model import PerformanceLaw
+    from bayes_perflaw.screening.model import Screening
 
     warnings.filterwarnings("ignore")
     df = load_reference(reference_table())
     fits, rows = {}, []
     for variant in VARIANTS:
-        idata, meta, _ = fit(df, variant=variant, priors=prior_config("paper"), seed=1)
+        cls = Screening if VARIANTS[variant].mixture else PerformanceLaw
+        law = cls(variant=variant).fit(df, seed=1)
+        idata, meta = law.idata, law.meta
         fits[variant] = idata
         d, loo = meta["diagnostics"], loo_summary(idata)
         rows.append(
-            f"| {variant} | {VARIANTS[variant]} | {d['r_hat_max']:.3f} | {d['ess_bulk_min']:.0f} | "
+            f"| {variant} | {VARIANTS[variant].doc} | {d['r_hat_max']:.3f} | {d['ess_bulk_min']:.0f} | "
             f"{d['ess_tail_min']:.0f} | {d['divergences']} | {loo['elpd_loo']:.1f} ± {loo['se']:.1f} | "
             f"{loo['p_loo']:.1f} | {loo['pareto_k_gt_0.7']} |"
         )

@@ -6,7 +6,6 @@ Run by `make models`.
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -25,10 +24,10 @@ def main() -> int:
     import pandas as pd
 
     from bayes_perflaw.benchmarks.mapping import BENCHMARKS, PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, chain
-    from bayes_perflaw.benchmarks.model import fit_mapping
-    from bayes_perflaw.core.posterior import draws_from_idata, file_hash, save_idata
+    from bayes_perflaw.benchmarks.model import BenchmarkMap
+    from bayes_perflaw.core.diagnostics import loo_summary
+    from bayes_perflaw.core.posterior import file_hash
     from bayes_perflaw.core.tables import atomic_write
-    from bayes_perflaw.perflaw.backtest import loo_summary
 
     warnings.filterwarnings("ignore")
     data_path = ROOT / "data" / "benchmark_map.csv"
@@ -48,27 +47,23 @@ def main() -> int:
         col = spec["column"]
         fits, rows = {}, []
         for variant in spec["variants"]:
-            idata, meta = fit_mapping(df, bench, variant, data_hash=file_hash(data_path))
-            fits[variant] = (idata, meta)
-            d, loo = meta["diagnostics"], loo_summary(idata)
+            mapping = BenchmarkMap(bench, variant).fit(
+                df, seed=1, data_hash=file_hash(data_path), data_file=data_path.name
+            )
+            fits[variant] = mapping
+            d, loo = mapping.meta["diagnostics"], loo_summary(mapping.idata)
             rows.append(
                 f"| {variant} | {loo['elpd_loo']:.1f} ± {loo['se']:.1f} | {loo['p_loo']:.1f} | "
                 f"{d['r_hat_max']:.3f} | {d['ess_bulk_min']:.0f} | {d['divergences']} |"
             )
             print(bench, variant, f"elpd {loo['elpd_loo']:.1f}", "converged", d["converged"])
-        cmp = az.compare({v: f[0] for v, f in fits.items()})
+        cmp = az.compare({v: f.idata for v, f in fits.items()})
         best = cmp.index[0]
-        idata, meta = fits[best]
-        if not meta["diagnostics"]["converged"]:
-            raise SystemExit(f"{bench} {best}: did not converge: {meta['diagnostics']['problems']}")
-        out = ROOT / "models" / f"map-{bench}.nc"
-        meta["loo"] = loo_summary(idata)
-        save_idata(idata, out, meta)
-        card = {
-            k: meta[k] for k in ("kind", "benchmark", "variant", "data_hash", "n_obs", "seed", "diagnostics", "loo")
-        }
-        atomic_write(out.with_suffix(".json"), lambda tmp, c=card: tmp.write_text(json.dumps(c, indent=2) + "\n"))
-        post = draws_from_idata(idata, meta)
+        mapping = fits[best]
+        mapping.meta["loo"] = loo_summary(mapping.idata)
+        if not mapping.save(ROOT / "models" / f"map-{bench}.nc", strict=True, log=print):
+            raise SystemExit(f"{bench} {best}: did not converge: {mapping.meta['diagnostics']['problems']}")
+        post = mapping.draws
         band = chain(np.repeat(grid[:, None], 2000, axis=1), post, seed=1)
         lo, med, hi = np.quantile(band, [0.05, 0.5, 0.95], axis=1)
         fitted = np.median(chain(np.repeat(df["mmlu"].to_numpy()[:, None], 2000, axis=1), post, seed=2), axis=1)

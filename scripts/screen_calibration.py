@@ -27,29 +27,32 @@ PLANTED = 8
 def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     import nutpie
 
+    from bayes_perflaw.core.fitting import add_fixed
     from bayes_perflaw.core.paths import reference_table, screening_posterior
     from bayes_perflaw.core.posterior import Draws, draws_from_idata, load_draws
+    from bayes_perflaw.core.sampling import clean_idata
     from bayes_perflaw.core.tables import atomic_write
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
-    from bayes_perflaw.perflaw.model import build_model, clean_idata, design_meta, prepare, with_fixed
     from bayes_perflaw.perflaw.predict import latent_mean
+    from bayes_perflaw.screening.model import Screening
     from bayes_perflaw.screening.screen import screen_table
 
     warnings.filterwarnings("ignore")
-    shipped = load_draws(screening_posterior())
-    priors = shipped.meta["priors"]
-    data = prepare(load_reference(reference_table()), "era_mix")
+    shipped = load_draws(screening_posterior(), kind="screen")
+    model_spec = Screening(variant="era_mix", priors=shipped.meta["priors"])
+    data = model_spec.prepare(load_reference(reference_table()))
     table = data.table
     mean_draw = Draws(
-        "perflaw", shipped.meta, {k: v.mean(axis=0, keepdims=True) for k, v in shipped.values.items()}, shipped.coords
+        "screen", shipped.meta, {k: v.mean(axis=0, keepdims=True) for k, v in shipped.values.items()}, shipped.coords
     )
     mu = latent_mean(table, mean_draw, np.random.default_rng(0))[:, 0]
     kinds = shipped.coords["source_kind"]
     sigma = mean_draw.values["sigma"][0][[kinds.index(k) for k in table["mmlu_source_kind"].replace("", "developer")]]
 
     t0 = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(build_model(data, "era_mix", priors))
+    pm_model = model_spec.build(data)
+    compiled = nutpie.compile_pymc_model(pm_model)
     compile_s = time.perf_counter() - t0
     rows, fit_times = [], []
     rng = np.random.default_rng(12345)
@@ -71,8 +74,8 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
             model = compiled.with_data(mmlu_obs=np.maximum(y, FLOOR_CENSOR), censored=(y <= FLOOR_CENSOR).astype(float))
             raw = nutpie.sample(model, chains=2, draws=500, tune=500, seed=100 * k + rep, progress_bar=False)
             fit_times.append(time.perf_counter() - t1)
-            idata = with_fixed(clean_idata(raw), priors)
-            post = draws_from_idata(idata, design_meta(data, "era_mix"))
+            idata = add_fixed(clean_idata(raw), pm_model, model_spec.priors)
+            post = draws_from_idata(idata, {"kind": "screen", "variant": "era_mix", **model_spec.design_meta(data)})
             res = screen_table(table.assign(mmlu=y), post, in_sample=True)
             for i in range(len(y)):
                 rows.append(

@@ -34,12 +34,13 @@ def main(out: Path = ROOT / "reports" / "screening.md", top: int = 6) -> int:
     from bayes_perflaw.core.posterior import load_draws
     from bayes_perflaw.core.tables import atomic_write
     from bayes_perflaw.perflaw.backtest import load_reference
-    from bayes_perflaw.perflaw.model import prepare
+    from bayes_perflaw.perflaw.data import prepare
+    from bayes_perflaw.perflaw.mean import VARIANTS
     from bayes_perflaw.screening.screen import screen_table
 
     ref = load_reference(reference_table())
-    table = prepare(ref, "era_mix").table
-    res = screen_table(table, load_draws(screening_posterior()))
+    table = prepare(ref, VARIANTS["era_mix"]).table
+    res = screen_table(table, load_draws(screening_posterior(), kind="screen"))
     notes = dict(zip(ref["model"], ref["notes"], strict=True))
     lines = [MARKER, "", "## Reference models that fit their recipe least (shipped posterior, in-sample)", ""]
     for col, title in (

@@ -1,95 +1,161 @@
-"""Fitting the MMLU -> MMLU-Pro / BBH mappings (PyMC; fit path only)."""
+"""MMLU -> MMLU-Pro / BBH mappings as models of the package's model API (PyMC on the fit path only).
+
+Forms in :mod:`bayes_perflaw.benchmarks.mapping`; Normal noise of scale ``sigma`` (points). The PyMC likelihood is
+PyMC's Normal; its NumPy twin (:meth:`BenchmarkMap.loglik`) is tied to it by a parity test at a posterior draw.
+Data: ``data/benchmark_map.csv`` (see ``data/README.md``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.benchmarks.mapping import BENCHMARKS, map_mean
+from bayes_perflaw.benchmarks.mapping import BENCHMARKS, chain, column, map_mean
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.model import BayesModel
+from bayes_perflaw.core.priors import create_variable, spec
 
 
-def priors_for(benchmark: str, variant: str) -> dict[str, dict[str, Any]]:
-    """Weakly informative priors (percent scale), as Prior dicts."""
-    p = {"sigma": {"dist": "HalfNormal", "kwargs": {"sigma": 10.0}}}
+def priors_for(benchmark: str, variant: str) -> dict[str, Any]:
+    """Weakly informative priors (percent scale), as prior dicts; a fixed floor is a number."""
+    p: dict[str, Any] = {"sigma": spec("HalfNormal", sigma=10.0)}
     if variant == "logistic":
-        p.update(
-            a={"dist": "Normal", "kwargs": {"mu": -1.0, "sigma": 2.0}},
-            b={"dist": "Normal", "kwargs": {"mu": 1.0, "sigma": 1.0}},
+        p.update(a=spec("Normal", mu=-1.0, sigma=2.0), b=spec("Normal", mu=1.0, sigma=1.0))
+        floor = BENCHMARKS[benchmark]["floor"]
+        p["floor"] = (
+            float(floor) if floor is not None else spec("TruncatedNormal", mu=30.0, sigma=8.0, lower=0.0, upper=50.0)
         )
-        if BENCHMARKS[benchmark]["floor"] is None:
-            p["floor"] = {"dist": "TruncatedNormal", "kwargs": {"mu": 30.0, "sigma": 8.0, "lower": 0.0, "upper": 50.0}}
     elif variant == "linear":
-        p.update(
-            c0={"dist": "Normal", "kwargs": {"mu": 25.0, "sigma": 20.0}},
-            c1={"dist": "Normal", "kwargs": {"mu": 1.0, "sigma": 1.0}},
-        )
+        p.update(c0=spec("Normal", mu=25.0, sigma=20.0), c1=spec("Normal", mu=1.0, sigma=1.0))
     return p
 
 
-def fit_mapping(
-    df: pd.DataFrame,
-    benchmark: str,
-    variant: str,
-    *,
-    chains: int = 4,
-    draws: int = 1000,
-    tune: int = 1000,
-    seed: int = 1,
-    data_hash: str = "",
-):
-    """Fit one mapping; returns (InferenceData with log_likelihood, metadata)."""
-    import pymc as pm
-    import xarray as xr
-    from scipy import stats
+@dataclass
+class MapData:
+    """The rows a mapping fits: model names, MMLU and the benchmark's score (percent)."""
 
-    from bayes_perflaw import __version__
-    from bayes_perflaw.core.diagnostics import diagnose
-    from bayes_perflaw.core.posterior import utc_timestamp
-    from bayes_perflaw.perflaw.model import clean_idata, sample
-    from bayes_perflaw.perflaw.priors import to_prior
+    models: list[str]
+    mmlu: np.ndarray
+    score: np.ndarray
 
-    if benchmark not in BENCHMARKS or variant not in BENCHMARKS[benchmark]["variants"]:
-        raise DataError(f"no variant {variant!r} for benchmark {benchmark!r}", column="--benchmark")
-    col = BENCHMARKS[benchmark]["column"]
-    x, y = df["mmlu"].to_numpy(float), df[col].to_numpy(float)
-    priors = priors_for(benchmark, variant)
-    with pm.Model(coords={"obs": df["model"].astype(str).tolist()}) as model:
-        params = {k: to_prior(spec).create_variable(k) for k, spec in priors.items()}
-        if variant == "logistic" and "floor" not in params:
-            params["floor"] = pm.Data("floor", BENCHMARKS[benchmark]["floor"])
-        mu = map_mean(x, params, variant, xp=pm.math)
-        pm.Normal(col, mu, params["sigma"], observed=y, dims="obs")
-    raw, timings = sample(model, sampler="nutpie", chains=chains, draws=draws, tune=tune, seed=seed, progress=False)
-    idata = clean_idata(raw)
-    post = idata.posterior
-    if variant == "logistic" and "floor" not in post:
-        post["floor"] = (
-            ("chain", "draw"),
-            np.full((post.sizes["chain"], post.sizes["draw"]), BENCHMARKS[benchmark]["floor"]),
-        )
-    vals = {k: post[k].values[..., None] for k in post.data_vars}
-    mean = map_mean(x[None, None, :], vals, variant)
-    ll = stats.norm.logpdf(y, mean, vals["sigma"])
-    coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": df["model"].astype(str).to_numpy()}
-    idata.add_groups(
-        log_likelihood=xr.Dataset({col: (("chain", "draw", "obs"), ll)}, coords=coords),
-        observed_data=xr.Dataset({col: ("obs", y)}, coords={"obs": coords["obs"]}),
-    )
-    meta = {
-        "kind": "map",
-        "variant": variant,
-        "benchmark": benchmark,
-        "package_version": __version__,
-        "sampler": {"name": "nutpie", "chains": chains, "draws": draws, "tune": tune},
-        "seed": seed,
-        "priors": priors,
-        "data_hash": data_hash,
-        "n_obs": len(y),
-        **timings,
-        "created": utc_timestamp(),
+
+class BenchmarkMap(BayesModel):
+    """MMLU -> another benchmark (``mmlu-pro`` or ``bbh``): ``BenchmarkMap.load("mmlu-pro").predict(draws)``
+    pushes MMLU predictive draws (percent) through posterior draws of the mapping and its noise."""
+
+    kind: ClassVar[str] = "map"
+    variants: ClassVar[dict[str, str]] = {
+        "logistic": "floor + (100 - floor) sigmoid(a + b (MMLU - 60) / 10)",
+        "linear": "c0 + c1 (MMLU - 60)",
+        "published": "2.33 MMLU - 133 (MMLU-Pro only; only the noise is fitted)",
     }
-    meta["diagnostics"] = diagnose(idata)
-    return idata, meta
+    default_variant: ClassVar[str] = "logistic"
+
+    def __init__(self, benchmark: str = "mmlu-pro", variant: str | None = None, priors=None, preset=None):
+        if benchmark not in BENCHMARKS:
+            raise DataError(f"unknown benchmark {benchmark!r}; choose from {sorted(BENCHMARKS)}", column="--benchmark")
+        self.benchmark = benchmark
+        super().__init__(variant, priors, preset)
+        if self.variant not in BENCHMARKS[benchmark]["variants"]:
+            raise DataError(f"no variant {self.variant!r} for benchmark {benchmark!r}", column="--variant")
+
+    def identity(self) -> dict[str, Any]:
+        return {"benchmark": self.benchmark}
+
+    @classmethod
+    def _from_meta(cls, meta: dict[str, Any]) -> BenchmarkMap:
+        return cls(meta.get("benchmark", "?"), meta.get("variant"), meta.get("priors"))
+
+    @classmethod
+    def default_path(cls, benchmark: str = "mmlu-pro") -> Path:
+        from bayes_perflaw.core.paths import mapping_posterior
+
+        return mapping_posterior(benchmark)
+
+    @classmethod
+    def load(cls, benchmark: str = "mmlu-pro", path: str | Path | None = None) -> BenchmarkMap:
+        """The shipped mapping for ``benchmark`` (or the file ``path``, which must map to that benchmark)."""
+        if benchmark not in BENCHMARKS:
+            raise DataError(f"unknown benchmark {benchmark!r}; choose from {sorted(BENCHMARKS)}", column="--benchmark")
+        return super().load(path, benchmark=benchmark)
+
+    def default_priors(self) -> dict[str, Any]:
+        return priors_for(self.benchmark, self.variant)
+
+    def prepare(self, table: pd.DataFrame) -> MapData:
+        col = column(self.benchmark)
+        for c in ("model", "mmlu", col):
+            if c not in table.columns:
+                raise DataError(f"missing required column {c!r}", source="table", column=c)
+        values = {}
+        for c in ("mmlu", col):
+            num = pd.to_numeric(table[c], errors="coerce")
+            bad = num.isna() | (num < 0) | (num > 100)
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(
+                    f"must be a score in percent (0-100), got {table[c].iloc[i]!r}",
+                    source="table",
+                    row=i + 1,
+                    model=str(table["model"].iloc[i]),
+                    column=c,
+                )
+            values[c] = num.to_numpy(dtype=float)
+        return MapData(table["model"].astype(str).tolist(), values["mmlu"], values[col])
+
+    def build(self, data: MapData):
+        import pymc as pm
+
+        with pm.Model(coords={"obs": data.models}) as model:
+            params = {k: create_variable(k, v) for k, v in self.priors.items()}
+            mu = map_mean(data.mmlu, params, self.variant, xp=pm.math)
+            pm.Normal(column(self.benchmark), mu, params["sigma"], observed=data.score, dims="obs")
+        return model
+
+    def loglik(self, data: MapData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Pointwise Normal log-likelihood (..., obs) from draws shaped (...,)."""
+        from scipy import stats
+
+        vals = {k: np.asarray(v)[..., None] for k, v in values.items()}
+        mean = map_mean(data.mmlu, vals, self.variant)
+        return {column(self.benchmark): stats.norm.logpdf(data.score, mean, vals["sigma"])}
+
+    def finish(self, idata, data: MapData, config):
+        import xarray as xr
+
+        post = idata.posterior
+        col = column(self.benchmark)
+        ll = self.loglik(data, {k: post[k].values for k in post.data_vars})[col]
+        coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": np.asarray(data.models)}
+        idata.add_groups(
+            log_likelihood=xr.Dataset({col: (("chain", "draw", "obs"), ll)}, coords=coords),
+            observed_data=xr.Dataset({col: ("obs", data.score)}, coords={"obs": coords["obs"]}),
+        )
+        return idata
+
+    def design_meta(self, data: MapData) -> dict[str, Any]:
+        return {"n_obs": len(data.score)}
+
+    def predict_draws(self, mmlu_draws, seed: int = 0):
+        """MMLU draws (a (models, draws) array, or the DataArray of ``PerformanceLaw.predict_draws``) pushed
+        through the mapping, with its noise: the same shape (and dims) back, in percent."""
+        values = np.asarray(mmlu_draws, dtype=float)
+        mapped = chain(values, self.draws, seed)
+        if hasattr(mmlu_draws, "dims"):
+            return mmlu_draws.copy(data=mapped).rename(column(self.benchmark))
+        return mapped
+
+    def predict(self, mmlu_draws, prob: float = 0.9, seed: int = 0) -> pd.DataFrame:
+        """Mean, median and equal-tailed ``prob`` interval of the mapped score per model (a DataFrame with
+        ``model`` when the draws carry model names)."""
+        from bayes_perflaw.core.metrics import summarise_draws
+
+        mapped = np.asarray(self.predict_draws(mmlu_draws, seed), dtype=float)
+        out = summarise_draws(np.atleast_2d(mapped), prob, prefix=column(self.benchmark))
+        if hasattr(mmlu_draws, "coords") and "model" in mmlu_draws.coords:
+            out.insert(0, "model", np.asarray(mmlu_draws.coords["model"].values, dtype=str))
+        return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from bayes_perflaw.core.errors import ConvergenceWarning
 
 RHAT_MAX = 1.01
@@ -111,3 +113,43 @@ def warn_if_unconverged(diag: dict[str, Any]) -> None:
     """Emit a :class:`ConvergenceWarning` listing every breached threshold."""
     if diag["problems"]:
         warnings.warn("fit did not converge: " + "; ".join(diag["problems"]), ConvergenceWarning, stacklevel=2)
+
+
+def combine_diagnostics(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One diagnostics record from per-stage ones (worst of each; problems prefixed by the stage)."""
+    first = next(iter(parts.values()))
+    return {
+        "chains": first["chains"],
+        "draws": first["draws"],
+        "r_hat_max": max(d["r_hat_max"] for d in parts.values()),
+        "ess_bulk_min": min(d["ess_bulk_min"] for d in parts.values()),
+        "ess_tail_min": min(d["ess_tail_min"] for d in parts.values()),
+        "divergences": sum(d["divergences"] for d in parts.values()),
+        "bfmi_min": min(d["bfmi_min"] for d in parts.values()),
+        "problems": [f"{stage}: {p}" for stage, d in parts.items() for p in d["problems"]],
+        "converged": all(d["converged"] for d in parts.values()),
+        "by_stage": parts,
+    }
+
+
+def compute_loo(idata, var_name: str | None = None):
+    """PSIS-LOO with pointwise values (ArviZ), warnings silenced (Pareto k is reported instead)."""
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.loo(idata, pointwise=True, var_name=var_name)
+
+
+def loo_summary(idata=None, loo=None, var_name: str | None = None) -> dict[str, Any]:
+    """elpd_loo, its se, p_loo and Pareto-k counts, from ``idata`` or an already computed ``loo``."""
+    loo = compute_loo(idata, var_name) if loo is None else loo
+    k = np.asarray(loo.pareto_k)
+    return {
+        "elpd_loo": float(loo.elpd_loo),
+        "se": float(loo.se),
+        "p_loo": float(loo.p_loo),
+        "n_obs": int(k.size),
+        "pareto_k_gt_0.7": int((k > 0.7).sum()),
+        "pareto_k_gt_1": int((k > 1).sum()),
+    }

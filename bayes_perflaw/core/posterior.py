@@ -20,10 +20,13 @@ import numpy as np
 from bayes_perflaw.core.errors import PosteriorFileError
 from bayes_perflaw.core.tables import atomic_write
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: files carry a model id (kind, variant, identity, priors, format) checked on load
+_LAW = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa", "nu", "sigma")
 REQUIRED = {
-    "perflaw": ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa", "nu", "sigma"),
+    "perflaw": _LAW,
+    "screen": (*_LAW, "mix_weights", "shift_high", "shift_low"),
     "map": ("sigma",),
+    "flp": ("sigma_loss", "intercept", "slope", "kappa"),
 }
 
 
@@ -50,11 +53,11 @@ def save_idata(idata, path: str | Path, meta: dict[str, Any]) -> Path:
     return atomic_write(path, lambda tmp: idata.to_netcdf(str(tmp), engine="h5netcdf"))
 
 
-def load_idata(path: str | Path):
+def load_idata(path: str | Path, kind: str | tuple[str, ...] = "perflaw"):
     """The full ``InferenceData`` (ArviZ; for reports), after the same checks as :func:`load_draws`."""
     import arviz as az
 
-    load_draws(path)
+    load_draws(path, kind=kind)
     return az.from_netcdf(str(path), engine="h5netcdf")
 
 
@@ -107,8 +110,9 @@ def _attr(value: Any) -> Any:
     return value
 
 
-def load_draws(path: str | Path, kind: str = "perflaw") -> Draws:
-    """Read a posterior file with h5py: metadata, flattened draws and coordinate labels."""
+def load_draws(path: str | Path, kind: str | tuple[str, ...] = "perflaw") -> Draws:
+    """Read a posterior file with h5py: metadata, flattened draws and coordinate labels; ``kind`` is the kind
+    (or kinds) of model the caller accepts."""
     import h5py
 
     path = Path(path)
@@ -120,13 +124,16 @@ def load_draws(path: str | Path, kind: str = "perflaw") -> Draws:
                 raise PosteriorFileError(f"{path}: not a bayes_perflaw posterior (no 'posterior' group)")
             grp = f["posterior"]
             meta = {k[3:]: _attr(v) for k, v in grp.attrs.items() if k.startswith("bp_")}
-            if meta.get("kind") != kind:
+            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+            if meta.get("kind") not in kinds:
                 got = meta.get("kind", "no bayes_perflaw metadata")
-                raise PosteriorFileError(f"{path}: is a posterior of kind {got!r}, expected {kind!r}")
+                want = " or ".join(repr(k) for k in kinds)
+                raise PosteriorFileError(f"{path}: is a posterior of kind {got!r}, expected {want}")
             if meta.get("format_version") != FORMAT_VERSION:
                 raise PosteriorFileError(
                     f"{path}: format version {meta.get('format_version')!r}, this package reads {FORMAT_VERSION}"
                 )
+            kind = meta["kind"]
             missing = [v for v in REQUIRED.get(kind, ()) if v not in grp]
             if missing:
                 raise PosteriorFileError(f"{path}: posterior lacks variables {missing}")

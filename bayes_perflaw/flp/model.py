@@ -1,76 +1,82 @@
-"""Fitting the Bayesian FLP on a model ladder (PyMC; fit path only).
+"""The Bayesian FLP (Chen et al. 2024, arXiv 2410.08527) as a model of the package's model API.
 
-Stage 1 is fitted on the final checkpoint of every run whose ``role`` is in ``roles`` (the sampling
-models), stage 2 on their checkpoints past warm-up (the first ``warmup`` fraction of each run dropped)
-and past the emergent phase (accuracy above chance + ``margin``), thinned to at most ``per_run``
-checkpoints per run and task: checkpoints of one run are correlated, and thinning (not a run effect) is
-how this model treats that. Rows with ``role`` = ``target`` are never used. Both stages share no
-parameter, so one PyMC model holds both likelihoods (one compilation). Stage 1 has normal log-loss noise
-(bivariate, correlated, for FLP-M's two domains); stage 2 a Beta likelihood with a precision ``kappa``
-per task (an accuracy stays in [0, 1]).
+Stage 1, compute -> validation loss per domain (:func:`bayes_perflaw.flp.forms.stage1_log_loss`), fitted on the
+runs' final checkpoints with normal log-loss noise (bivariate, correlated, for FLP-M's two domains); stage 2,
+loss -> accuracy per task through a linear or logistic link, Beta likelihood with a precision ``kappa`` per task
+and zero-sum run effects. The stages share no parameter, so they are sampled as two PyMC models (65 s instead
+of ~470 s for one joint model). The PyMC likelihoods are PyMC's Normal / MvNormal / Beta; their NumPy twins in
+:func:`stage_loglik` are tied to them by a parity test at a posterior draw.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
-from bayes_perflaw.flp.forms import (
-    DOMAINS,
-    STAGE1,
-    STAGE1_PARAMS,
-    STAGE2,
-    stage1_log_loss,
-    stage2_accuracy,
-    stage2_features,
-)
+from bayes_perflaw.core.model import BayesModel
+from bayes_perflaw.core.priors import create_variable, spec
+from bayes_perflaw.flp.forms import STAGE1, STAGE1_PARAMS, STAGE2, stage1_log_loss, stage2_accuracy
+from bayes_perflaw.flp.ladder import FlpData, check_ladder, prepare
 
-REQUIRED_COLUMNS = ("run", "role", "step", "n_params", "tokens", "flops", "c4_loss", "task", "accuracy", "chance")
-NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "accuracy", "chance")
-POSITIVE = ("n_params", "tokens", "flops", "c4_loss", "code_loss")
 DEFAULT_VARIANT = "chinchilla+logistic"
+DEFAULT_MARGIN = 0.05
 
-# Priors (all on the scales of flp.py's parametrisation). Stage 1 centres on typical web-text numbers
+# Priors (all on the scales of flp/forms.py's parametrisation). Stage 1 centres on typical web-text numbers
 # (C4 loss ~3 nats at 1e20 FLOPs; Chinchilla's exponents ~0.3) with wide scales; an irreducible loss
 # around 1 nat (log-normal: positive, 95 % within 0.2-4.4).
-STAGE1_PRIORS: dict[str, dict[str, tuple]] = {
-    "power": {"ln_l0": ("Normal", 1.0, 1.0), "alpha": ("Normal", -0.05, 0.05)},
+STAGE1_PRIORS: dict[str, dict[str, Any]] = {
+    "power": {"ln_l0": spec("Normal", mu=1.0, sigma=1.0), "alpha": spec("Normal", mu=-0.05, sigma=0.05)},
     "irreducible": {
-        "ln_l0": ("Normal", 0.0, 1.5),
-        "alpha": ("Normal", -0.15, 0.15),
-        "irreducible": ("LogNormal", 0.0, 0.75),
+        "ln_l0": spec("Normal", mu=0.0, sigma=1.5),
+        "alpha": spec("Normal", mu=-0.15, sigma=0.15),
+        "irreducible": spec("LogNormal", mu=0.0, sigma=0.75),
     },
     "chinchilla": {
-        "irreducible": ("LogNormal", 0.0, 0.75),
-        "ln_a": ("Normal", -1.0, 1.0),
-        "alpha_n": ("LogNormal", float(np.log(0.3)), 0.5),
-        "ln_b": ("Normal", -0.5, 1.0),
-        "beta_d": ("LogNormal", float(np.log(0.3)), 0.5),
+        "irreducible": spec("LogNormal", mu=0.0, sigma=0.75),
+        "ln_a": spec("Normal", mu=-1.0, sigma=1.0),
+        "alpha_n": spec("LogNormal", mu=float(np.log(0.3)), sigma=0.5),
+        "ln_b": spec("Normal", mu=-0.5, sigma=1.0),
+        "beta_d": spec("LogNormal", mu=float(np.log(0.3)), sigma=0.5),
     },
 }
-STAGE2_PRIORS: dict[str, dict[str, tuple]] = {
+STAGE2_PRIORS: dict[str, dict[str, Any]] = {
     "linear": {
-        "intercept": ("Normal", 0.5, 0.3),
-        "slope_c4": ("Normal", -0.5, 0.5),
-        "slope_code": ("Normal", 0.0, 0.05),
-        "tau_run": ("HalfNormal", 0.05),
+        "intercept": spec("Normal", mu=0.5, sigma=0.3),
+        "slope_c4": spec("Normal", mu=-0.5, sigma=0.5),
+        "slope_code": spec("Normal", mu=0.0, sigma=0.05),
+        "tau_run": spec("HalfNormal", sigma=0.05),
     },
     "logistic": {
-        "intercept": ("Normal", 0.0, 2.0),
-        "k": ("HalfNormal", 5.0),
-        "slope_code": ("Normal", 0.0, 0.5),
-        "tau_run": ("HalfNormal", 0.5),
+        "intercept": spec("Normal", mu=0.0, sigma=2.0),
+        "k": spec("HalfNormal", sigma=5.0),
+        "slope_code": spec("Normal", mu=0.0, sigma=0.5),
+        "tau_run": spec("HalfNormal", sigma=0.5),
     },
 }
-COMMON_PRIORS = {"sigma_loss": ("HalfNormal", 0.05), "loss_corr": ("Uniform", -1.0, 1.0), "kappa": ("Gamma", 2.0, 0.01)}
+COMMON_PRIORS = {
+    "sigma_loss": spec("HalfNormal", sigma=0.05),
+    "loss_corr": spec("Uniform", lower=-1.0, upper=1.0),
+    "kappa": spec("Gamma", alpha=2.0, beta=0.01),
+}
 
 
-def parse_variant(variant: str) -> tuple[str, str, tuple[str, ...]]:
-    """``"chinchilla+logistic"`` -> (stage 1 form, stage 2 link, domains); a ``+code`` suffix is FLP-M."""
+@dataclass(frozen=True)
+class FlpVariant:
+    """``STAGE1+STAGE2[+code]`` parsed once: stage-1 form, stage-2 link, loss domains (``+code`` = FLP-M)."""
+
+    name: str
+    stage1: str
+    stage2: str
+    domains: tuple[str, ...]
+
+
+def parse_variant(variant: str) -> FlpVariant:
+    """``"chinchilla+logistic"`` -> FlpVariant(stage1, stage2, domains); a ``+code`` suffix is FLP-M."""
     parts = variant.split("+")
     domains = ("c4", "code") if parts[-1] == "code" else ("c4",)
     parts = parts[:-1] if parts[-1] == "code" else parts
@@ -80,180 +86,59 @@ def parse_variant(variant: str) -> tuple[str, str, tuple[str, ...]]:
             f"STAGE2 in {list(STAGE2)}, e.g. {DEFAULT_VARIANT!r}",
             column="--variant",
         )
-    return parts[0], parts[1], domains
+    return FlpVariant(variant, parts[0], parts[1], domains)
 
 
-@dataclass
-class FlpData:
-    stage1: pd.DataFrame  # final checkpoints: run, n_params, tokens, flops, one loss column per domain
-    stage2: pd.DataFrame  # run, step, task, loss columns, accuracy, chance
-    domains: tuple[str, ...]
-    tasks: list[str]
-    chances: np.ndarray
-    features: np.ndarray  # (stage-2 rows, k) stage-2 features
-    centres: np.ndarray  # (tasks, k) mean feature of each task's stage-2 rows
-    basis: dict[str, float] | None  # FLP-M: code ~ c4 regression turning the code loss into a residual
-    dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
-
-    @property
-    def runs(self) -> list[str]:
-        """The runs of the stage-2 rows, sorted (the run-effect coordinate)."""
-        return sorted(self.stage2["run"].unique())
-
-    @property
-    def task_idx(self) -> np.ndarray:
-        """Each stage-2 row's task, as an index into ``tasks``."""
-        return pd.Categorical(self.stage2["task"], categories=self.tasks).codes
-
-    @property
-    def run_idx(self) -> np.ndarray:
-        """Each stage-2 row's run, as an index into ``runs``."""
-        return pd.Categorical(self.stage2["run"], categories=self.runs).codes
-
-    @property
-    def run_effects(self) -> bool:
-        """Whether stage 2 has several checkpoints of a run and task (then it models run effects)."""
-        return bool(self.stage2.groupby(["run", "task"]).size().max() > 1)
-
-    def x(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {
-            "ln_flops": np.log(frame["flops"].to_numpy(dtype=float)),
-            "ln_n": np.log(frame["n_params"].to_numpy(dtype=float)),
-            "ln_d": np.log(frame["tokens"].to_numpy(dtype=float)),
-        }
-
-    def losses(self, frame: pd.DataFrame) -> np.ndarray:
-        return frame[[DOMAINS[d] for d in self.domains]].to_numpy(dtype=float)
+def default_priors(v: FlpVariant) -> dict[str, Any]:
+    """The prior dicts a variant uses (``tau_run`` only when a run has several checkpoints per task)."""
+    pri = dict(STAGE1_PRIORS[v.stage1])
+    s2 = STAGE2_PRIORS[v.stage2]
+    first = "k" if v.stage2 == "logistic" else "slope_c4"
+    pri.update(intercept=s2["intercept"], **{first: s2[first]})
+    if len(v.domains) == 2:
+        pri.update(slope_code=s2["slope_code"], loss_corr=COMMON_PRIORS["loss_corr"])
+    pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], kappa=COMMON_PRIORS["kappa"], tau_run=s2["tau_run"])
+    return pri
 
 
-def read_ladder(path) -> pd.DataFrame:
-    """A ladder table (``data/flp/*.csv``), checked: one error naming the file, row, run and column."""
-    from bayes_perflaw.core.tables import read_table
-
-    raw = read_table(path)
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataError(f"missing required column {missing[0]!r}", source=str(path), column=missing[0])
-    df = raw.copy()
-    for c in NUMERIC:
-        if c not in df.columns:
-            continue
-        num = pd.to_numeric(df[c], errors="coerce")
-        blank = df[c].isna() | (df[c].astype(str).str.strip().isin(["", "nan", "NaN"]))
-        checks = [(num.isna() & ~blank, "must be a number"), (num.isna(), "is empty (NaN)")]
-        if c in POSITIVE:
-            checks.append((num <= 0, "must be > 0"))
-        if c in ("accuracy", "chance"):
-            checks.append(((num < 0) | (num > 1), "must be a fraction in [0, 1]"))
-        for bad, what in checks:
-            if c == "code_loss" and what.startswith("is empty"):
-                continue  # only FLP-M needs it; prepare() checks
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"{what}, got {df[c].iloc[i]!r}",
-                    source=str(path),
-                    row=i + 1,
-                    model=str(df["run"].iloc[i]),
-                    column=c,
-                )
-        df[c] = num
-    return df
-
-
-def prepare(
-    df: pd.DataFrame,
-    *,
-    domains: tuple[str, ...] = ("c4",),
-    roles: tuple[str, ...] = ("ladder",),
-    margin: float = 0.05,
-    warmup: float = 0.1,
-    per_run: int = 10,
-) -> FlpData:
-    """The rows each stage fits (see the module docstring)."""
-    if "target" in roles:
-        raise DataError("rows with role 'target' are held out and never fitted", column="--roles")
-    fit = df[df["role"].isin(roles)]
-    if fit.empty:
-        raise DataError(f"no rows with role in {list(roles)} (the sampling runs)", column="role")
-    cols = [DOMAINS[d] for d in domains]
-    for c in cols:
-        if c not in fit.columns or fit[c].isna().any():
-            raise DataError(f"FLP-M needs {c!r} on every fitted row", column=c)
-    steps = fit.groupby("run")["step"].transform("max")
-    last = fit[fit["step"] == steps].drop_duplicates("run")
-    stage1 = last[["run", "n_params", "tokens", "flops", *cols]].reset_index(drop=True)
-    if len(stage1) < 4:
-        raise DataError(f"only {len(stage1)} runs to fit stage 1 (need at least 4)")
-    past = fit[(fit["step"] >= warmup * steps) & (fit["accuracy"] > fit["chance"] + margin)]
-    parts = []
-    for _, g in past.groupby(["run", "task"]):
-        g = g.sort_values("step")
-        keep = np.unique(np.linspace(0, len(g) - 1, min(per_run, len(g))).round().astype(int))
-        parts.append(g.iloc[keep])
-    if not parts:
-        raise DataError(f"no checkpoint is above chance + {margin} on any task; lower --margin")
-    stage2 = pd.concat(parts, ignore_index=True)[["run", "step", "task", *cols, "accuracy", "chance"]]
-    counts = stage2.groupby("task").size()
-    tasks = sorted(counts[counts >= 3].index)
-    dropped = sorted(set(df["task"].unique()) - set(tasks))
-    stage2 = stage2[stage2["task"].isin(tasks)].reset_index(drop=True)
-    basis = None
-    if len(domains) == 2:
-        ckpt = stage2.drop_duplicates(["run", "step"])
-        g1, g0 = np.polyfit(ckpt[cols[0]], ckpt[cols[1]], 1)
-        sd = float(np.std(ckpt[cols[1]] - g0 - g1 * ckpt[cols[0]]))
-        basis = {"g0": float(g0), "g1": float(g1), "sd": max(sd, 1e-6)}
-    features = stage2_features(stage2[cols].to_numpy(dtype=float), basis)
-    t_idx = pd.Categorical(stage2["task"], categories=tasks).codes
-    centres = np.vstack([features[t_idx == i].mean(axis=0) for i in range(len(tasks))])
-    chances = stage2.groupby("task")["chance"].first().reindex(tasks).to_numpy(dtype=float)
-    return FlpData(stage1, stage2, tuple(domains), tasks, chances, features, centres, basis, dropped)
-
-
-def _prior(name: str, spec: tuple, **kw):
-    import pymc as pm
-
-    return getattr(pm, spec[0])(name, *spec[1:], **kw)
-
-
-def build_stage1(data: FlpData, stage1: str):
+def build_stage1(data: FlpData, stage1: str, priors: dict[str, Any]):
     """Stage 1: log-loss of each domain at the runs' final checkpoints (bivariate normal noise for FLP-M)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     with pm.Model(coords={"domain": list(data.domains)}) as model:
-        p1 = {k: _prior(k, STAGE1_PRIORS[stage1][k], dims="domain") for k in STAGE1_PARAMS[stage1]}
-        sigma = _prior("sigma_loss", COMMON_PRIORS["sigma_loss"], dims="domain")
+        p1 = {k: create_variable(k, priors[k], dims="domain") for k in STAGE1_PARAMS[stage1]}
+        sigma = create_variable("sigma_loss", priors["sigma_loss"], dims="domain")
         x = {k: v[:, None] for k, v in data.x(data.stage1).items()}
         mu1 = stage1_log_loss(x, p1, stage1, xp=pt)
         y1 = np.log(data.losses(data.stage1))
         if len(data.domains) == 1:
             pm.Normal("stage1", mu1[:, 0], sigma[0], observed=y1[:, 0])
         else:
-            rho = _prior("loss_corr", COMMON_PRIORS["loss_corr"])
+            rho = create_variable("loss_corr", priors["loss_corr"])
             chol = pt.stack([pt.stack([sigma[0], 0.0]), pt.stack([rho * sigma[1], sigma[1] * pt.sqrt(1 - rho**2)])])
             pm.MvNormal("stage1", mu1, chol=chol, observed=y1)
     return model
 
 
-def build_stage2(data: FlpData, stage2: str):
+def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
     """Stage 2: accuracy of the thinned checkpoints from their losses, with run effects, Beta likelihood."""
     import pymc as pm
     import pytensor.tensor as pt
 
     t_idx, r_idx, runs = data.task_idx, data.run_idx, data.runs
     with pm.Model(coords={"task": data.tasks, "feature": list(data.domains), "run": runs}) as model:
-        pri = STAGE2_PRIORS[stage2]
-        intercept = _prior("intercept", pri["intercept"], dims="task")
+        intercept = create_variable("intercept", priors["intercept"], dims="task")
         first = (
-            -_prior("k", pri["k"], dims="task")
+            -create_variable("k", priors["k"], dims="task")
             if stage2 == "logistic"
-            else _prior("slope_c4", pri["slope_c4"], dims="task")
+            else create_variable("slope_c4", priors["slope_c4"], dims="task")
         )
-        cols = [first] + ([_prior("slope_code", pri["slope_code"], dims="task")] if len(data.domains) == 2 else [])
+        cols = [first] + (
+            [create_variable("slope_code", priors["slope_code"], dims="task")] if len(data.domains) == 2 else []
+        )
         slope = pm.Deterministic("slope", pt.stack(cols, axis=-1), dims=("task", "feature"))
-        kappa = _prior("kappa", COMMON_PRIORS["kappa"], dims="task")
+        kappa = create_variable("kappa", priors["kappa"], dims="task")
         # run effects: a run's checkpoints share a deviation from the task's loss curve; a new run (a
         # target) draws a fresh one, so its interval carries the between-run spread. Zero-sum over runs
         # (the intercept is the runs' mean): with plain Normal effects the intercept and the effects'
@@ -263,7 +148,7 @@ def build_stage2(data: FlpData, stage2: str):
         # not identified apart from the Beta noise, which then is the between-run scatter: no run effects.
         eta = intercept[t_idx] + pt.sum(slope[t_idx] * (data.features - data.centres[t_idx]), axis=-1)
         if data.run_effects:
-            tau = _prior("tau_run", pri["tau_run"], dims="task")
+            tau = create_variable("tau_run", priors["tau_run"], dims="task")
             run_effect = pm.ZeroSumNormal("run_effect", sigma=tau[:, None], dims=("task", "run"), n_zerosum_axes=1)
             eta = eta + run_effect[t_idx, r_idx]
         mean = pt.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, xp=pt), 1e-4, 1 - 1e-4)
@@ -276,24 +161,9 @@ def build_stage2(data: FlpData, stage2: str):
     return model
 
 
-def combine_diagnostics(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One diagnostics record from per-stage ones (worst of each; problems prefixed by the stage)."""
-    first = next(iter(parts.values()))
-    return {
-        "chains": first["chains"],
-        "draws": first["draws"],
-        "r_hat_max": max(d["r_hat_max"] for d in parts.values()),
-        "ess_bulk_min": min(d["ess_bulk_min"] for d in parts.values()),
-        "ess_tail_min": min(d["ess_tail_min"] for d in parts.values()),
-        "divergences": sum(d["divergences"] for d in parts.values()),
-        "bfmi_min": min(d["bfmi_min"] for d in parts.values()),
-        "problems": [f"{stage}: {p}" for stage, d in parts.items() for p in d["problems"]],
-        "converged": all(d["converged"] for d in parts.values()),
-        "by_stage": parts,
-    }
-
-
-def loglik(data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: str) -> tuple[np.ndarray, np.ndarray]:
+def stage_loglik(
+    data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise log-likelihoods (draws x obs) of stage 1 (per run) and stage 2 (per checkpoint), NumPy."""
     from scipy import stats
 
@@ -323,99 +193,140 @@ def loglik(data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: st
     return ll1, ll2
 
 
-def priors_used(stage1: str, stage2: str, domains: tuple[str, ...]) -> dict[str, list]:
-    """The prior specs a variant uses (saved with the posterior)."""
-    pri = {k: list(v) for k, v in STAGE1_PRIORS[stage1].items()}
-    s2 = STAGE2_PRIORS[stage2]
-    pri["intercept"] = list(s2["intercept"])
-    pri["k" if stage2 == "logistic" else "slope_c4"] = list(s2["k" if stage2 == "logistic" else "slope_c4"])
-    if len(domains) == 2:
-        pri["slope_code"] = list(s2["slope_code"])
-        pri["loss_corr"] = list(COMMON_PRIORS["loss_corr"])
-    pri["sigma_loss"] = list(COMMON_PRIORS["sigma_loss"])
-    pri["kappa"] = list(COMMON_PRIORS["kappa"])
-    pri["tau_run"] = list(s2["tau_run"])  # used when a run has several checkpoints per task
-    return pri
+class FLP(BayesModel):
+    """FLOPs -> loss -> benchmark accuracy, fitted on a model ladder: ``FLP.load().predict(params="7B",
+    tokens="4T")`` gives one row per task (accuracy in percent, with the predicted C4 loss in nats)."""
 
-
-def fit_flp(
-    df: pd.DataFrame,
-    *,
-    variant: str = DEFAULT_VARIANT,
-    chains: int = 4,
-    draws: int = 1000,
-    tune: int = 1000,
-    seed: int = 1,
-    data_hash: str = "",
-    margin: float = 0.05,
-    roles: tuple[str, ...] = ("ladder",),
-    progress: bool = False,
-):
-    """Fit both stages; returns (InferenceData with a log-likelihood per stage, metadata, FlpData)."""
-    import arviz as az
-    import xarray as xr
-
-    from bayes_perflaw import __version__
-    from bayes_perflaw.core.diagnostics import diagnose
-    from bayes_perflaw.core.posterior import draws_from_idata, utc_timestamp
-    from bayes_perflaw.perflaw.model import clean_idata, sample
-
-    stage1, stage2, domains = parse_variant(variant)
-    data = prepare(df, domains=domains, roles=roles, margin=margin)
-    # the stages share no parameter: two small models sample far faster than one (stage 1's awkward
-    # geometry no longer multiplies stage 2's expensive gradient); their posteriors are independent.
-    parts, diag, timings = {}, {}, {"compile_s": 0.0, "sampling_s": 0.0}
-    for name, model in (("stage1", build_stage1(data, stage1)), ("stage2", build_stage2(data, stage2))):
-        raw, took = sample(model, sampler="nutpie", chains=chains, draws=draws, tune=tune, seed=seed, progress=progress)
-        parts[name] = clean_idata(raw)
-        diag[name] = diagnose(parts[name], var_names=[v for v in parts[name].posterior.data_vars if v != "run_effect"])
-        for k in timings:
-            timings[k] = round(timings[k] + took[k], 2)
-    post = xr.merge([parts["stage1"].posterior, parts["stage2"].posterior])
-    stats = xr.merge(
-        [
-            parts["stage1"].sample_stats.rename({v: f"stage1_{v}" for v in parts["stage1"].sample_stats.data_vars}),
-            parts["stage2"].sample_stats,
-        ]
-    )
-    idata = az.InferenceData(posterior=post, sample_stats=stats)
-    shape = (post.sizes["chain"], post.sizes["draw"])
-    ll1, ll2 = loglik(data, draws_from_idata(idata, {"kind": "flp"}).values, stage1, stage2)
-    idata.add_groups(
-        log_likelihood=xr.Dataset(
-            {
-                "stage1": (("chain", "draw", "final_checkpoint"), ll1.reshape(*shape, -1)),
-                "stage2": (("chain", "draw", "checkpoint"), ll2.reshape(*shape, -1)),
-            },
-            coords={"chain": post.chain.values, "draw": post.draw.values},
-        )
-    )
-    post = idata.posterior.drop_vars("run_effect", errors="ignore")  # draws x runs x tasks: for the log-lik only
-    used = {d for v in post.data_vars.values() for d in v.dims}
-    idata.posterior = post.drop_vars([c for c in post.coords if c not in used])  # leftovers of dropped vars
-    meta = {
-        "kind": "flp",
-        "variant": variant,
-        "stage1": stage1,
-        "stage2": stage2,
-        "domains": list(domains),
-        "tasks": data.tasks,
-        "chances": data.chances.tolist(),
-        "centres": data.centres.tolist(),
-        "basis": data.basis,
-        "dropped_tasks": data.dropped,
-        "roles": list(roles),
-        "run_effects": data.run_effects,
-        "margin": margin,
-        "priors": priors_used(stage1, stage2, domains),
-        "package_version": __version__,
-        "sampler": {"name": "nutpie", "chains": chains, "draws": draws, "tune": tune},
-        "seed": seed,
-        "data_hash": data_hash,
-        "n_stage1": len(data.stage1),
-        "n_stage2": len(data.stage2),
-        **timings,
-        "created": utc_timestamp(),
+    kind: ClassVar[str] = "flp"
+    variants: ClassVar[dict[str, str]] = {
+        "STAGE1+STAGE2[+code]": "stage 1 power|irreducible|chinchilla, stage 2 linear|logistic, +code = FLP-M"
     }
-    meta["diagnostics"] = combine_diagnostics(diag)
-    return idata, meta, data
+    default_variant: ClassVar[str] = DEFAULT_VARIANT
+
+    def __init__(
+        self,
+        variant: str | None = None,
+        priors: dict[str, Any] | None = None,
+        preset: str | None = None,
+        *,
+        margin: float = DEFAULT_MARGIN,
+        roles: tuple[str, ...] = ("ladder",),
+    ):
+        if not 0 <= margin < 1:
+            raise DataError(f"must be a fraction in [0, 1), got {margin!r}", column="--margin")
+        self.margin, self.roles = float(margin), tuple(roles)
+        super().__init__(variant, priors, preset)
+
+    @classmethod
+    def parse_variant(cls, name: str) -> FlpVariant:
+        return parse_variant(name)
+
+    @classmethod
+    def _from_meta(cls, meta: dict[str, Any]) -> FLP:
+        return cls(
+            meta.get("variant"),
+            meta.get("priors"),
+            margin=meta.get("margin", DEFAULT_MARGIN),
+            roles=tuple(meta.get("roles", ("ladder",))),
+        )
+
+    @classmethod
+    def default_path(cls) -> Path:
+        from bayes_perflaw.core.paths import models_dir
+
+        return models_dir() / "flp-olmo.nc"
+
+    def default_priors(self) -> dict[str, Any]:
+        return default_priors(self.variant)
+
+    def prepare(self, table: pd.DataFrame) -> FlpData:
+        v = self.variant
+        return prepare(check_ladder(table), domains=v.domains, roles=self.roles, margin=self.margin)
+
+    def stages(self, data: FlpData) -> dict[str, Any]:
+        return {
+            "stage1": build_stage1(data, self.variant.stage1, self.priors),
+            "stage2": build_stage2(data, self.variant.stage2, self.priors),
+        }
+
+    def diagnose_vars(self, posterior) -> list[str]:
+        return [v for v in posterior.data_vars if v != "run_effect"]  # draws x tasks x runs: nuisance
+
+    def loglik(self, data: FlpData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        ll1, ll2 = stage_loglik(data, values, self.variant.stage1, self.variant.stage2)
+        return {"stage1": ll1, "stage2": ll2}
+
+    def finish(self, idata, data: FlpData, config):
+        import xarray as xr
+
+        from bayes_perflaw.core.posterior import draws_from_idata
+
+        post = idata.posterior
+        shape = (post.sizes["chain"], post.sizes["draw"])
+        ll = self.loglik(data, draws_from_idata(idata, {"kind": "flp"}).values)
+        idata.add_groups(
+            log_likelihood=xr.Dataset(
+                {
+                    "stage1": (("chain", "draw", "final_checkpoint"), ll["stage1"].reshape(*shape, -1)),
+                    "stage2": (("chain", "draw", "checkpoint"), ll["stage2"].reshape(*shape, -1)),
+                },
+                coords={"chain": post.chain.values, "draw": post.draw.values},
+            )
+        )
+        post = idata.posterior.drop_vars("run_effect", errors="ignore")  # draws x runs x tasks: log-lik only
+        used = {d for v in post.data_vars.values() for d in v.dims}
+        idata.posterior = post.drop_vars([c for c in post.coords if c not in used])  # leftovers of dropped vars
+        return idata
+
+    def shippable(self, idata):
+        """What the posterior file keeps: draws, sample stats and stage 1's log-likelihood. Stage 2's (draws x
+        ~2000 checkpoints, 60 MB) is summarised by the LOO in the metadata instead."""
+        import arviz as az
+
+        return az.InferenceData(
+            posterior=idata.posterior, sample_stats=idata.sample_stats, log_likelihood=idata.log_likelihood[["stage1"]]
+        )
+
+    def design_meta(self, data: FlpData) -> dict[str, Any]:
+        v = self.variant
+        return {
+            "stage1": v.stage1,
+            "stage2": v.stage2,
+            "domains": list(v.domains),
+            "tasks": data.tasks,
+            "chances": data.chances.tolist(),
+            "centres": data.centres.tolist(),
+            "basis": data.basis,
+            "dropped_tasks": data.dropped,
+            "roles": list(self.roles),
+            "run_effects": data.run_effects,
+            "margin": self.margin,
+            "n_stage1": len(data.stage1),
+            "n_stage2": len(data.stage2),
+        }
+
+    def describe_data(self, data: FlpData) -> list[str]:
+        lines = [
+            f"stage 1: {len(data.stage1)} final checkpoints; stage 2: {len(data.stage2)} checkpoints of "
+            f"{len(data.tasks)} tasks (past warm-up and chance + {self.margin:.0%}, at most 10 per run and task)"
+        ]
+        if data.dropped:
+            lines.append(f"skipped {len(data.dropped)} tasks that never leave the chance region: {data.dropped}")
+        return lines
+
+    def predict(
+        self,
+        *,
+        params=None,
+        tokens=None,
+        flops: float | None = None,
+        prob: float = 0.9,
+        seed: int = 0,
+        noise: bool = True,
+    ) -> pd.DataFrame:
+        """One row per task: chance, predicted C4 loss (nats) and accuracy (mean and ``prob`` interval, percent)
+        for a recipe given as ``params`` and ``tokens`` (with units: ``"7B"``, ``"4T"``) or ``flops``."""
+        from bayes_perflaw.flp.predict import predict_recipe, recipe_from_sizes
+
+        x = recipe_from_sizes(params, tokens, flops)
+        return predict_recipe(self.draws.values, self.meta, x, prob=prob, seed=seed, noise=noise)

@@ -89,7 +89,7 @@ def ls_paper(
     """The paper's forms by least squares (``ln L`` linear in ``ln C``; accuracy linear in ``L``), on the same
     rows as the Bayesian fit, with a 1000-replicate bootstrap over runs for intervals (of the fitted mean:
     how peers get intervals for a point fit)."""
-    from bayes_perflaw.flp.model import prepare
+    from bayes_perflaw.flp.ladder import prepare
 
     data = prepare(df, domains=("c4",), roles=roles, margin=margin)
     tg = target_rows(df)
@@ -164,3 +164,43 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
         .round(3)
     )
+
+
+def _flops_value(value) -> float:
+    """FLOPs as a positive finite number (a float or a string such as ``"1.6e23"``)."""
+    import math
+
+    from bayes_perflaw.core.errors import DataError
+
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"cannot read {value!r} as FLOPs; write e.g. 1.6e23", column="--flops") from None
+    if not math.isfinite(number) or number <= 0:
+        raise DataError(f"FLOPs must be a positive number, got {value!r}", column="--flops")
+    return number
+
+
+def recipe_from_sizes(params=None, tokens=None, flops=None) -> dict[str, float]:
+    """Stage-1 inputs for a recipe: ``params`` and ``tokens`` with units (``"7B"``, ``"4T"``, or absolute counts
+    such as ``7e9``), or ``flops`` alone. Errors name the flag (``--params``, ``--tokens``, ``--flops``)."""
+    from bayes_perflaw.core.errors import DataError
+    from bayes_perflaw.core.units import parse_size
+
+    given = [f for f, v in (("--params", params), ("--tokens", tokens)) if v is not None]
+    if len(given) == 1:
+        missing = "--tokens" if given[0] == "--params" else "--params"
+        raise DataError(f"{given[0]} needs {missing} too (or give --flops alone)", column=missing)
+    if given and flops is not None:
+        raise DataError("give --params and --tokens, or --flops, not both", column="--flops")
+    if given:
+        sizes = {}
+        for flag, value, kind, scale in (("--params", params, "params", 1e9), ("--tokens", tokens, "tokens", 1e12)):
+            try:
+                sizes[kind] = parse_size(value, kind, bare_in_unit=False) * scale
+            except DataError as err:
+                raise DataError(err.detail, column=flag) from None
+        return recipe(n_params=sizes["params"], tokens=sizes["tokens"])
+    if flops is None:
+        raise DataError("nothing to predict: give --params and --tokens (e.g. 7B, 4T), or --flops")
+    return recipe(flops=_flops_value(flops))

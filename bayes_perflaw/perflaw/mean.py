@@ -16,6 +16,7 @@ drift and the spread for the elapsed steps; one with no release date is one step
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,29 +27,35 @@ FLOOR_CENSOR = 30.0  # MMLU points: chance (25) + 5
 SCORE_MIN, SCORE_MAX = 25.0, 100.0
 ERA_STEP = 0.5  # years per era bin
 DEFAULT_VARIANT = "era"  # chosen by the time-split backtest (reports/backtest.md); see README
-VARIANTS = {
-    "plain": "the law, robust censored likelihood, noise per source kind",
-    "era": "plain + data-quality random walk over half-year release bins",
-    "era_org": "era + organisation offsets with partial pooling",
-    "era_mix": "era with a three-component likelihood (inlier / shifted up / shifted down) for screening",
-    "plain_mix": "plain with the screening mixture (for tables without release dates)",
+
+
+@dataclass(frozen=True)
+class LawVariant:
+    """A variant of the Bayesian law, parsed once from its name: which effects and which likelihood."""
+
+    name: str
+    doc: str
+    era: bool = False  # random walk over half-year release bins (needs a release date per row)
+    org: bool = False  # partially pooled organisation offsets
+    mixture: bool = False  # inlier / shifted-up / shifted-down likelihood (screening)
+
+
+VARIANTS: dict[str, LawVariant] = {
+    v.name: v
+    for v in (
+        LawVariant("plain", "the law, robust censored likelihood, noise per source kind"),
+        LawVariant("era", "plain + data-quality random walk over half-year release bins", era=True),
+        LawVariant("era_org", "era + organisation offsets with partial pooling", era=True, org=True),
+        LawVariant(
+            "era_mix",
+            "era with a three-component likelihood (inlier / shifted up / shifted down) for screening",
+            era=True,
+            mixture=True,
+        ),
+        LawVariant("plain_mix", "plain with the screening mixture (for tables without release dates)", mixture=True),
+    )
 }
 MIXTURE_COMPONENTS = ("inlier", "high", "low")
-
-
-def has_era(variant: str) -> bool:
-    """Variants with the era random walk (they need a release date per row)."""
-    return variant.startswith("era")
-
-
-def has_org(variant: str) -> bool:
-    """Variants with organisation offsets."""
-    return variant.startswith("era_org")
-
-
-def is_mixture(variant: str) -> bool:
-    """Variants whose likelihood is the inlier / high / low mixture (screening)."""
-    return variant.endswith("_mix")
 
 
 LAW_PARAMS = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa")

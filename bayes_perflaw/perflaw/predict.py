@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.metrics import summarise_draws
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
 from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_position, mean_score
@@ -26,16 +27,6 @@ from bayes_perflaw.perflaw.schema import release_year
 PRED_COLUMNS = ("mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi")
 DEFAULT_SEED = 20240812  # predictions are reproducible: same posterior, seed and input -> same numbers
 CHUNK = 512
-
-
-def summarise_draws(draws: np.ndarray, prob: float = 0.9, prefix: str = "mmlu") -> pd.DataFrame:
-    """Mean, median and equal-tailed ``prob`` interval over the last axis of (recipes x draws)."""
-    if not 0 < prob < 1:
-        raise DataError(f"must be in (0, 1), got {prob}", column="--prob")
-    lo, med, hi = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=-1)
-    return pd.DataFrame(
-        {f"{prefix}_mean": draws.mean(axis=-1), f"{prefix}_median": med, f"{prefix}_lo": lo, f"{prefix}_hi": hi}
-    )
 
 
 def with_predictions(df: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:

@@ -21,13 +21,11 @@ published law gives 58.56 there. ``b = b_ref - sum_i w_i * centre_i`` is recorde
 
 from __future__ import annotations
 
-import copy
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.priors import merge, spec
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 # log of the reference recipe: layers, hidden, FFN, effective tokens (trillions)
@@ -35,88 +33,56 @@ CENTRE = (math.log(32.0), math.log(4096.0), math.log(14336.0), math.log(2.0))
 B_REF_PAPER = B_PAPER + sum(w * c for w, c in zip(W_PAPER, CENTRE, strict=True))
 
 
-def _p(dist: str, **kwargs: float) -> dict[str, Any]:
-    return {"dist": dist, "kwargs": kwargs}
-
-
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {
         # widths chosen by the time-split backtest (reports/backtest.md): with sd 4 / 2 the ill-conditioned
         # ln N, ln h, ln d let the data swing w1 to ~18 and w4 to ~9, over-predicting 15T-token models
         # by ~10 points (90 % coverage 0.65-0.71); with these widths coverage is ~0.94
-        "w1": _p("Normal", mu=W_PAPER[0], sigma=1.5),
-        "w2": _p("Normal", mu=W_PAPER[1], sigma=1.5),
-        "w3": _p("Normal", mu=W_PAPER[2], sigma=1.5),
-        "w4": _p("Normal", mu=W_PAPER[3], sigma=0.75),
-        "b_ref": _p("Normal", mu=round(B_REF_PAPER, 4), sigma=10.0),
-        "gamma": _p("LogNormal", mu=0.0, sigma=0.5),  # precision loss: median 1, 90 % in (0.44, 2.3)
-        "beta": _p("Beta", alpha=5.0, beta=5.0),  # MoE: worth of inactive experts, centred on 0.5
+        "w1": spec("Normal", mu=W_PAPER[0], sigma=1.5),
+        "w2": spec("Normal", mu=W_PAPER[1], sigma=1.5),
+        "w3": spec("Normal", mu=W_PAPER[2], sigma=1.5),
+        "w4": spec("Normal", mu=W_PAPER[3], sigma=0.75),
+        "b_ref": spec("Normal", mu=round(B_REF_PAPER, 4), sigma=10.0),
+        "gamma": spec("LogNormal", mu=0.0, sigma=0.5),  # precision loss: median 1, 90 % in (0.44, 2.3)
+        "beta": spec("Beta", alpha=5.0, beta=5.0),  # MoE: worth of inactive experts, centred on 0.5
         # over-training return past 1000 tokens per parameter (laws.ln_effective_tokens); the published
         # law has 0: mode at 0, mean 0.25, 90 % below 0.54
-        "kappa": _p("Beta", alpha=1.0, beta=3.0),
-        "sigma": _p("HalfNormal", sigma=5.0),  # evaluation noise per source kind, MMLU points
+        "kappa": spec("Beta", alpha=1.0, beta=3.0),
+        "sigma": spec("HalfNormal", sigma=5.0),  # evaluation noise per source kind, MMLU points
         "nu": 4.0,  # Student-t degrees of freedom, fixed (a number fixes a parameter; see module doc)
         # era random walk, points per half year; zero-avoiding (the curated data show a 15-30 point
         # era effect, and a HalfNormal's mass at 0 made a funnel: divergences, ESS < 400)
-        "tau_era": _p("Gamma", alpha=2.0, beta=0.5),
-        "drift_era": _p("Normal", mu=0.0, sigma=2.0),  # era trend, points per half year
-        "tau_org": _p("HalfNormal", sigma=4.0),  # spread of organisation offsets, points
+        "tau_era": spec("Gamma", alpha=2.0, beta=0.5),
+        "drift_era": spec("Normal", mu=0.0, sigma=2.0),  # era trend, points per half year
+        "tau_org": spec("HalfNormal", sigma=4.0),  # spread of organisation offsets, points
         # screening mixture (variant era_mix): weights of inlier / high / low, and the two shifts (points)
-        "mix_weights": _p("Dirichlet", a=[18.0, 1.0, 1.0]),
-        "shift_high": _p("Gamma", alpha=6.0, beta=0.5),  # mean 12, sd 4.9
-        "shift_low": _p("Gamma", alpha=6.0, beta=0.5),
+        "mix_weights": spec("Dirichlet", a=[18.0, 1.0, 1.0]),
+        "shift_high": spec("Gamma", alpha=6.0, beta=0.5),  # mean 12, sd 4.9
+        "shift_low": spec("Gamma", alpha=6.0, beta=0.5),
     },
     "weak": {
-        "w1": _p("Normal", mu=0.0, sigma=20.0),
-        "w2": _p("Normal", mu=0.0, sigma=20.0),
-        "w3": _p("Normal", mu=0.0, sigma=20.0),
-        "w4": _p("Normal", mu=0.0, sigma=20.0),
-        "b_ref": _p("Normal", mu=50.0, sigma=30.0),
-        "gamma": _p("LogNormal", mu=0.0, sigma=1.0),
-        "beta": _p("Beta", alpha=1.0, beta=1.0),
-        "kappa": _p("Beta", alpha=1.0, beta=1.0),
-        "sigma": _p("HalfNormal", sigma=10.0),
+        "w1": spec("Normal", mu=0.0, sigma=20.0),
+        "w2": spec("Normal", mu=0.0, sigma=20.0),
+        "w3": spec("Normal", mu=0.0, sigma=20.0),
+        "w4": spec("Normal", mu=0.0, sigma=20.0),
+        "b_ref": spec("Normal", mu=50.0, sigma=30.0),
+        "gamma": spec("LogNormal", mu=0.0, sigma=1.0),
+        "beta": spec("Beta", alpha=1.0, beta=1.0),
+        "kappa": spec("Beta", alpha=1.0, beta=1.0),
+        "sigma": spec("HalfNormal", sigma=10.0),
         "nu": 4.0,
-        "tau_era": _p("HalfNormal", sigma=10.0),
-        "drift_era": _p("Normal", mu=0.0, sigma=5.0),
-        "tau_org": _p("HalfNormal", sigma=10.0),
-        "mix_weights": _p("Dirichlet", a=[1.0, 1.0, 1.0]),
-        "shift_high": _p("Gamma", alpha=2.0, beta=0.2),
-        "shift_low": _p("Gamma", alpha=2.0, beta=0.2),
+        "tau_era": spec("HalfNormal", sigma=10.0),
+        "drift_era": spec("Normal", mu=0.0, sigma=5.0),
+        "tau_org": spec("HalfNormal", sigma=10.0),
+        "mix_weights": spec("Dirichlet", a=[1.0, 1.0, 1.0]),
+        "shift_high": spec("Gamma", alpha=2.0, beta=0.2),
+        "shift_low": spec("Gamma", alpha=2.0, beta=0.2),
     },
 }
 
 
-def prior_config(preset: str = "paper", overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def prior_config(preset: str = "paper", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The preset's priors with user ``overrides`` merged over them (unknown names are an error)."""
     if preset not in PRESETS:
         raise DataError(f"unknown prior preset {preset!r}; choose from {sorted(PRESETS)}", column="--prior-preset")
-    config = copy.deepcopy(PRESETS[preset])
-    for name, spec in (overrides or {}).items():
-        if name not in config:
-            raise DataError(f"unknown parameter {name!r}; priors exist for {sorted(config)}", column=name)
-        if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-            config[name] = float(spec)
-            continue
-        if not isinstance(spec, dict) or "dist" not in spec:
-            raise DataError(f"prior must be {{'dist': ..., 'kwargs': {{...}}}}, got {spec!r}", column=name)
-        config[name] = {"dist": spec["dist"], "kwargs": dict(spec.get("kwargs", {}))}
-    return config
-
-
-def read_overrides(path: str | Path) -> dict[str, Any]:
-    """Prior overrides from a JSON file."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise DataError(f"cannot read prior overrides ({err})", source=str(path)) from None
-    if not isinstance(data, dict):
-        raise DataError("prior overrides must be a JSON object of name -> prior", source=str(path))
-    return data
-
-
-def to_prior(spec: dict[str, Any], dims: str | tuple[str, ...] | None = None):
-    """A ``pymc_extras.prior.Prior`` from a dict (imports pymc-extras: fit path only)."""
-    from pymc_extras.prior import Prior
-
-    return Prior(spec["dist"], **spec["kwargs"], dims=dims)
+    return merge(PRESETS[preset], overrides)

@@ -23,9 +23,9 @@ import pandas as pd
 
 from bayes_perflaw.core.diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
 from bayes_perflaw.core.tables import atomic_write, write_csv
+from bayes_perflaw.perflaw.plots import predicted_vs_reported_table
 from bayes_perflaw.perflaw.priors import B_REF_PAPER
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
-from bayes_perflaw.perflaw.schema import release_year
 
 PUBLISHED = {
     "w1": W_PAPER[0],
@@ -130,7 +130,7 @@ def prior_samples(spec: Any, n: int = 4000, seed: int = 0) -> np.ndarray | None:
         return None
     import logging
 
-    from bayes_perflaw.perflaw.priors import to_prior
+    from bayes_perflaw.core.priors import to_prior
 
     logger = logging.getLogger("pymc")
     level = logger.level
@@ -172,33 +172,6 @@ def _prior_vs_posterior(idata, meta: dict[str, Any]):
     return fig
 
 
-def _predicted_vs_reported(table: pd.DataFrame, label_top: int = 14):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 8))
-    year = release_year(table["release"])
-    err = np.vstack([table["mmlu_median"] - table["mmlu_lo"], table["mmlu_hi"] - table["mmlu_median"]])
-    ax.errorbar(table["mmlu"], table["mmlu_median"], yerr=err, fmt="none", ecolor="0.75", lw=1, zorder=1)
-    sc = ax.scatter(table["mmlu"], table["mmlu_median"], c=year, cmap="viridis", s=28, zorder=2)
-    ax.plot([20, 95], [20, 95], color="0.3", ls="--", lw=1)
-    resid = (table["mmlu"] - table["mmlu_median"]).abs()
-    placed: list[tuple[float, float]] = []  # label anchors already used, in data units
-    for i in resid.sort_values(ascending=False).index:
-        x, y = float(table.loc[i, "mmlu"]), float(table.loc[i, "mmlu_median"])
-        # greedy: skip a label whose box would touch one already placed (every model is in the table below)
-        if len(placed) >= label_top or any(abs(x - px) < 9 and abs(y - py) < 2.2 for px, py in placed):
-            continue
-        placed.append((x, y))
-        ax.annotate(table.loc[i, "model"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
-    ax.set_xlabel("reported MMLU, 5-shot (%)")
-    ax.set_ylabel("predicted MMLU: median and 90 % interval (%)")
-    ax.set_xlim(20, 95)
-    ax.set_ylim(20, 100)
-    fig.colorbar(sc, ax=ax, label="release (year)")
-    ax.set_title(f"Predicted vs reported ({len(table)} reference models; the largest misses labelled)")
-    return fig
-
-
 def _seeded(draw: Callable[[], Any], seed: int = 0) -> Any:
     """Run ``draw`` with NumPy's global RNG seeded (ArviZ's LOO-PIT envelope uses it): same file, same page."""
     state = np.random.get_state()
@@ -237,17 +210,17 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     import pymc
 
     from bayes_perflaw import __version__
+    from bayes_perflaw.core.diagnostics import compute_loo, loo_summary
     from bayes_perflaw.core.paths import screening_posterior
     from bayes_perflaw.core.posterior import load_draws, load_idata
-    from bayes_perflaw.perflaw.backtest import compute_loo, loo_summary
     from bayes_perflaw.perflaw.predict import predict_bayes
     from bayes_perflaw.screening.screen import screen_table
 
     posterior, out_dir = Path(posterior), Path(out_dir)
     reports_dir = Path(reports_dir) if reports_dir else out_dir.parent
-    draws = load_draws(posterior)
+    draws = load_draws(posterior, kind=("perflaw", "screen"))
     meta = draws.meta
-    idata = load_idata(posterior)
+    idata = load_idata(posterior, kind=("perflaw", "screen"))
     names = key_vars(idata)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
@@ -274,7 +247,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     residuals["residual"] = residuals["mmlu"] - residuals["mmlu_median"]
     screen_note = ""
     if screening_posterior().is_file() and meta.get("kind") == "perflaw":
-        flags = screen_table(fit_df, load_draws(screening_posterior()))
+        flags = screen_table(fit_df, load_draws(screening_posterior(), kind="screen"))
         residuals = residuals.merge(flags[["model", "p_high", "p_low", "tail_prob", "flag"]], on="model")
         residuals["outlier_prob"] = residuals[["p_high", "p_low"]].max(axis=1)
         residuals = residuals.sort_values("outlier_prob", ascending=False)
@@ -318,7 +291,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         "pred": figure(
             "Predicted vs reported",
             "Median and 90 % predictive interval for a reported score; colour is the release date.",
-            lambda: _predicted_vs_reported(pred.assign(release=fit_df["release"])),
+            lambda: predicted_vs_reported_table(pred.assign(release=fit_df["release"])),
         ),
     }
     comparison = _read_csv(reports_dir / "model_comparison.csv")

@@ -23,6 +23,7 @@ from scipy import special, stats
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, SCORE_MAX, SCORE_MIN
 from bayes_perflaw.perflaw.predict import DEFAULT_SEED, latent_mean, source_sigma, summarise_draws, with_predictions
+from bayes_perflaw.screening.mixture import loo_weights, memberships, mixture_loglik
 
 DEFAULT_THRESHOLD = 0.05
 CAUSES = {
@@ -31,61 +32,6 @@ CAUSES = {
     "low": "scores lower than its recipe explains: possible training instability or precision loss, a broken "
     "run, weak or heavily filtered data, or an evaluation-harness mismatch",
 }
-
-
-def component_logdens(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
-    """log(w_k) + log density of each component, stacked on a new first axis (3, ...).
-
-    ``weights`` has a last axis of 3 (inlier, high, low) that broadcasts against ``mu``'s leading axes.
-    """
-    centres = (mu, mu + up, mu - down)
-    out = []
-    for k, c in enumerate(centres):
-        dens = np.where(censored, stats.norm.logcdf(FLOOR_CENSOR, c, sigma), stats.norm.logpdf(y, c, sigma))
-        out.append(np.log(weights[..., k]) + dens)
-    return np.stack(out)
-
-
-def _mix_parts(weights, up, down, ndim_obs: int = 1):
-    """Give per-draw mixture parameters a trailing axis per observation dimension."""
-    pad = (None,) * ndim_obs
-    return weights[(..., *pad, slice(None))], up[(..., *pad)], down[(..., *pad)]
-
-
-def mixture_loglik(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
-    """Pointwise log-likelihood of the mixture; mu/sigma (..., obs), weights (..., 3), shifts (...)."""
-    w, u, d = _mix_parts(weights, up, down)
-    return special.logsumexp(component_logdens(y, censored, mu, sigma, w, u, d), axis=0)
-
-
-def memberships(y, censored, mu, sigma, weights, up, down) -> np.ndarray:
-    """Posterior probability of each component per draw and observation, shape (3, ..., obs)."""
-    w, u, d = _mix_parts(weights, up, down)
-    logd = component_logdens(y, censored, mu, sigma, w, u, d)
-    return np.exp(logd - special.logsumexp(logd, axis=0, keepdims=True))
-
-
-def mixture_replicate(mu, sigma, weights, up, down, seed: int) -> np.ndarray:
-    """Replicated scores on the censored scale: draw a component, then Normal noise."""
-    rng = np.random.default_rng(seed)
-    w, u, d = _mix_parts(weights, up, down)
-    cum = np.cumsum(np.broadcast_to(w, (*mu.shape, 3)), axis=-1)
-    k = (rng.random(mu.shape)[..., None] > cum).sum(axis=-1)
-    centre = np.where(k == 1, mu + u, np.where(k == 2, mu - d, mu))
-    return np.clip(centre + sigma * rng.standard_normal(mu.shape), FLOOR_CENSOR, SCORE_MAX)
-
-
-def loo_weights(loglik: np.ndarray) -> np.ndarray:
-    """Leave-one-out importance weights from pointwise log-likelihoods (draws, rows).
-
-    w_d ~ 1 / p(y_i | theta_d), truncated at sqrt(S) times their mean (truncated importance
-    sampling, Ionides 2008) and normalised over draws: the posterior as if row i had not been fitted.
-    """
-    logw = -loglik
-    w = np.exp(logw - logw.max(axis=0, keepdims=True))
-    cap = w.mean(axis=0, keepdims=True) * np.sqrt(w.shape[0])
-    w = np.minimum(w, cap)
-    return w / w.sum(axis=0, keepdims=True)
 
 
 def _in_fit(df: pd.DataFrame, post: Draws) -> np.ndarray:

@@ -16,7 +16,7 @@ from conftest import run_cli
 
 from bayes_perflaw.core.paths import default_posterior
 
-REPORTS = Path(__file__).resolve().parents[1] / "reports"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 COMPARISON_CSVS = ("model_comparison.csv", "backtest.csv", "post_table.csv")
 SECTIONS = ("summary", "metadata", "convergence", "priors", "loo", "predictions", "comparison")
 
@@ -87,7 +87,7 @@ def test_a_failing_plot_becomes_a_visible_note(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated plotting failure")
 
-    monkeypatch.setattr(rep, "_predicted_vs_reported", boom)
+    monkeypatch.setattr(rep, "predicted_vs_reported_table", boom)
     index = rep.write_report(default_posterior(), tmp_path / "r")
     page = index.read_text()
     assert 'class="note plot-failed">Predicted vs reported: This plot could not be drawn: RuntimeError: ' in page

@@ -102,7 +102,7 @@ def test_shipped_screening_posterior_is_current_and_converged():
     card = json.loads(screening_posterior().with_suffix(".json").read_text())
     assert card["data_hash"] == file_hash(reference_table()) and card["variant"] == "era_mix"
     assert card["diagnostics"]["converged"]
-    post = load_draws(screening_posterior())
+    post = load_draws(screening_posterior(), kind="screen")
     assert post.values["mix_weights"].shape[1] == 3
 
 
@@ -159,9 +159,10 @@ def test_screen_with_shipped_posterior_never_imports_pymc(tmp_path):
 def test_cli_screen_refit_finds_planted_shifts(tmp_path):
     """--refit fits the mixture to the user's own table: plant +-30 points on 3 rows of a synthetic table."""
     from bayes_perflaw.perflaw.backtest import load_reference
-    from bayes_perflaw.perflaw.model import prepare
+    from bayes_perflaw.perflaw.data import prepare
+    from bayes_perflaw.perflaw.mean import VARIANTS
 
-    table = prepare(load_reference(reference_table()), "plain").table
+    table = prepare(load_reference(reference_table()), VARIANTS["plain"]).table
     post = _one_draw_posterior()
     rng = np.random.default_rng(5)
     mu = latent_mean(table, post, rng)[:, 0]

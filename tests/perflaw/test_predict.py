@@ -77,11 +77,12 @@ def test_interval_is_equal_tailed_quantiles_of_the_draws(post):
 def test_numpy_mean_equals_the_pymc_model_mean(post):
     """The PyMC model and prediction call the same law: evaluate both at one posterior draw."""
     pm = pytest.importorskip("pymc")
-    from bayes_perflaw.perflaw.model import build_model, prepare
+    from bayes_perflaw.perflaw.model import PerformanceLaw
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
-    data = prepare(df, post.meta["variant"])
-    model = build_model(data, post.meta["variant"], post.meta["priors"])
+    spec = PerformanceLaw(variant=post.meta["variant"], priors=post.meta["priors"])
+    data = spec.prepare(df)
+    model = spec.build(data)
     k = 123
     fixed = {name: post.values[name][k] for name in ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "kappa")}
     fixed["era"] = post.values["era"][k]
@@ -89,19 +90,22 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     one = type(post)(post.kind, post.meta, {n: v[k : k + 1] for n, v in post.values.items()}, post.coords)
     mu_numpy = latent_mean(data.table, one, np.random.default_rng(0))[:, 0]
     assert mu_numpy == pytest.approx(mu_pymc, abs=1e-8)
-    # the model's written-out censored t(4) likelihood equals scipy's (what LOO and PPC use)
-    from bayes_perflaw.perflaw.model import pointwise_loglik
+    # the model's written-out censored t(4) likelihood equals SciPy's, and the NumPy log-likelihood (LOO)
+    from bayes_perflaw.perflaw.likelihood import censored_t_logp_scipy
 
     fixed["sigma"] = post.values["sigma"][k]
     loglik_pymc = pm.do(model, fixed)["mmlu_censored_t4"].eval()
-    loglik_scipy = pointwise_loglik(data, mu_numpy, post.values["sigma"][k], np.asarray(4.0)).sum()
+    sigma = post.values["sigma"][k][data.source_idx]
+    loglik_scipy = censored_t_logp_scipy(np.maximum(data.y, 30.0), data.censored, mu_numpy, sigma, 4.0).sum()
+    loglik_numpy = spec.loglik(data, one.values)["mmlu"].sum()
     assert data.censored.sum() >= 1 and loglik_pymc == pytest.approx(loglik_scipy, rel=1e-10)
+    assert loglik_numpy == pytest.approx(loglik_pymc, rel=1e-10)
 
 
 def test_t4_log_cdf_is_exact_in_both_tails():
     from scipy import stats
 
-    from bayes_perflaw.perflaw.model import t4_log_cdf
+    from bayes_perflaw.perflaw.likelihood import t4_log_cdf
 
     z = np.concatenate([-np.logspace(-3, 4, 200), [0.0], np.logspace(-3, 4, 200)])
     assert t4_log_cdf(z) == pytest.approx(stats.t.logcdf(z, 4), rel=1e-12, abs=1e-14)

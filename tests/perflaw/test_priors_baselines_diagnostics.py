@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from bayes_perflaw.core.errors import ConvergenceWarning, DataError
+from bayes_perflaw.core.priors import read_overrides
 from bayes_perflaw.perflaw.backtest import interval_metrics
 from bayes_perflaw.perflaw.baselines import bootstrap_predict, fit_ls, ls_features
-from bayes_perflaw.perflaw.priors import B_REF_PAPER, CENTRE, PRESETS, prior_config, read_overrides
+from bayes_perflaw.perflaw.priors import B_REF_PAPER, CENTRE, PRESETS, prior_config
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER, paper_raw
 
 
@@ -50,7 +51,7 @@ def test_prior_overrides_merge_and_are_checked(tmp_path):
 
 def test_prior_dicts_build_pymc_extras_priors():
     pytest.importorskip("pymc_extras")
-    from bayes_perflaw.perflaw.priors import to_prior
+    from bayes_perflaw.core.priors import to_prior
 
     p = to_prior(PRESETS["paper"]["gamma"])
     assert p.to_dict() == {"dist": "LogNormal", "kwargs": {"mu": 0.0, "sigma": 0.5}}

@@ -26,7 +26,8 @@ from bayes_perflaw.flp.forms import (
     stage2_accuracy,
     stage2_features,
 )
-from bayes_perflaw.flp.model import parse_variant, prepare, read_ladder
+from bayes_perflaw.flp.ladder import prepare, read_ladder
+from bayes_perflaw.flp.model import parse_variant
 from bayes_perflaw.flp.predict import ls_paper, summarise
 
 LADDER = ROOT / "data" / "flp" / "olmo_ladder.csv"
@@ -104,8 +105,10 @@ def test_chain_by_hand_and_both_stages_widen_it():
 
 
 def test_parse_variant():
-    assert parse_variant("chinchilla+logistic") == ("chinchilla", "logistic", ("c4",))
-    assert parse_variant("power+linear+code") == ("power", "linear", ("c4", "code"))
+    v = parse_variant("chinchilla+logistic")
+    assert (v.name, v.stage1, v.stage2, v.domains) == ("chinchilla+logistic", "chinchilla", "logistic", ("c4",))
+    v = parse_variant("power+linear+code")
+    assert (v.stage1, v.stage2, v.domains) == ("power", "linear", ("c4", "code"))
     with pytest.raises(DataError, match="unknown FLP variant 'power'"):
         parse_variant("power")
 

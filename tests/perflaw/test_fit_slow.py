@@ -11,10 +11,11 @@ from conftest import LLAMA3_8B_FLAGS, run_cli
 from bayes_perflaw.core.paths import reference_table
 from bayes_perflaw.core.posterior import Draws, draws_from_idata
 from bayes_perflaw.core.tables import read_table
-from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
-from bayes_perflaw.perflaw.model import fit, prepare
+from bayes_perflaw.perflaw.data import prepare
+from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, VARIANTS
+from bayes_perflaw.perflaw.model import PerformanceLaw
 from bayes_perflaw.perflaw.predict import latent_mean
-from bayes_perflaw.perflaw.priors import CENTRE, prior_config
+from bayes_perflaw.perflaw.priors import CENTRE
 from bayes_perflaw.perflaw.schema import validate
 
 TRUTH = {"w1": 14.8, "w2": 0.9, "w3": -1.2, "w4": 5.9, "b_ref": 57.0, "gamma": 1.1, "beta": 0.5, "kappa": 0.3}
@@ -29,7 +30,7 @@ def test_parameter_recovery_on_reference_designs():
     (10 values x 10 % -> 1 miss expected). Seeded, so the outcome is fixed.
     """
     df = validate(read_table(reference_table()), require_law_inputs=False)
-    table = prepare(df, "plain").table
+    table = prepare(df, VARIANTS["plain"]).table
     values = {k: np.array([v]) for k, v in TRUTH.items()}
     values["b"] = np.array([TRUTH["b_ref"] - sum(TRUTH[f"w{i + 1}"] * c for i, c in enumerate(CENTRE))])
     truth_draws = Draws("perflaw", {"variant": "plain"}, values, {})
@@ -43,7 +44,8 @@ def test_parameter_recovery_on_reference_designs():
         pd.Series(y, index=table["model"]).reindex(sim.loc[sim["model"].isin(table["model"]), "model"]).to_numpy()
     )
     assert (y > FLOOR_CENSOR).sum() > 50
-    idata, meta, _ = fit(sim, variant="plain", priors=prior_config("paper"), chains=2, draws=1000, tune=1000, seed=3)
+    law = PerformanceLaw(variant="plain").fit(sim, chains=2, draws=1000, tune=1000, seed=3)
+    idata, meta = law.idata, law.meta
     assert meta["diagnostics"]["converged"], meta["diagnostics"]["problems"]
     post = idata.posterior
     truths = {**TRUTH, "sigma_dev": SIGMA_TRUE["developer"], "sigma_3rd": SIGMA_TRUE["third-party"]}
@@ -96,9 +98,12 @@ def test_in_memory_and_on_disk_draws_agree(tmp_path):
     from bayes_perflaw.core.posterior import load_draws, save_idata
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
-    idata, meta, _ = fit(df, variant="plain", priors=prior_config("weak"), chains=1, draws=50, tune=50, seed=2)
+    law = PerformanceLaw(variant="plain", preset="weak").fit(df, chains=1, draws=50, tune=50, seed=2)
+    idata, meta = law.idata, law.meta
     path = save_idata(idata, tmp_path / "p.nc", meta)
     mem, disk = draws_from_idata(idata, meta), load_draws(path)
+    again = PerformanceLaw.load(path)  # the model id recorded at fit time checks out on load
+    assert again.model_id == law.model_id and again.variant.name == "plain"
     for name in ("w1", "b", "gamma", "nu", "sigma"):
         np.testing.assert_array_equal(mem.values[name], disk.values[name])
     assert disk.meta["priors"]["w1"] == {"dist": "Normal", "kwargs": {"mu": 0.0, "sigma": 20.0}}

@@ -1,0 +1,216 @@
+"""Helpers shared by several ``bayes-perflaw`` sub-commands: output, exit status and the flag groups.
+
+Light on imports: the library modules a helper needs are imported inside it, so ``predict`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.units import parse_size
+
+EXIT_USER_ERROR = 2
+
+
+# --- output and exit status -------------------------------------------------------------------
+
+
+def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
+    """Write ``df`` to ``output`` atomically, or print the chosen columns as a table."""
+    from bayes_perflaw.core.tables import write_csv
+
+    if output is not None:
+        write_csv(df, output)
+        print(f"wrote {len(df)} rows to {output}")
+        return
+    show = [c for c in columns if c in df.columns]
+    with pd.option_context("display.max_rows", 500, "display.width", 200):
+        print(df[show].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+def strict_status(meta: dict, strict: bool, command: str) -> int:
+    """Exit status of a fit: 1 (with a line on stderr) when ``--strict`` and it did not converge, else 0."""
+    if strict and not meta["diagnostics"]["converged"]:
+        print(f"bayes-perflaw {command}: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
+        return 1
+    return 0
+
+
+def size_flag(value: str | None, kind: str, flag: str) -> float | None:
+    """A size flag with its unit (``15T``, ``8B``) in law units; an error names the flag."""
+    if value is None:
+        return None
+    try:
+        return parse_size(value, kind, bare_in_unit=False)
+    except DataError as err:
+        raise DataError(err.detail, source="command line", column=flag) from None
+
+
+# --- recipes from the command line ----------------------------------------------------------
+
+
+def add_recipe_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("one recipe (instead of --input)")
+    g.add_argument("--hf-config", type=Path, help="a Hugging Face config.json (dense or MoE)")
+    g.add_argument("--model", help="name for the recipe row")
+    g.add_argument("--layers", type=int, help="transformer layers N")
+    g.add_argument("--hidden", type=int, help="hidden size h")
+    g.add_argument("--ffn", type=int, help="dense FFN size d (intermediate_size)")
+    g.add_argument("--tokens", help="training tokens with a unit: 15T, 15e12, 300B")
+    g.add_argument("--params", help="total parameters with a unit: 8B, 70.6B, 405e9, 135M")
+    g.add_argument("--plain-ffn", action="store_true", help="non-gated FFN (2 matrices, d ~ 4h)")
+    g.add_argument("--experts", type=int, help="MoE: routed experts")
+    g.add_argument("--experts-per-tok", type=int, help="MoE: routed experts per token")
+    g.add_argument("--moe-ffn", type=int, help="MoE: width of one routed expert")
+    g.add_argument("--shared-ffn", type=int, help="MoE: total width of shared experts")
+    g.add_argument("--active-params", help="MoE: activated parameters with a unit")
+
+
+def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
+    """One recipe row (strings, as read from a CSV) from flags or --hf-config; None if neither."""
+    from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
+
+    tokens = size_flag(args.tokens, "tokens", "--tokens")
+    params = size_flag(args.params, "params", "--params")
+    active = size_flag(args.active_params, "params", "--active-params")
+    if args.hf_config:
+        rec = recipe_from_config(load_config(args.hf_config), source=str(args.hf_config))
+        rec["params_estimated"] = params is None
+        name = Path(args.hf_config).parent.name or "config"
+    elif args.layers is not None or args.hidden is not None:
+        rec = {
+            "num_hidden_layers": args.layers,
+            "hidden_size": args.hidden,
+            "intermediate_size": args.ffn,
+            "moe_intermediate_size": args.moe_ffn,
+            "shared_intermediate_size": args.shared_ffn,
+            "num_experts": args.experts,
+            "num_experts_per_tok": args.experts_per_tok,
+            "ffn_gated": not args.plain_ffn,
+        }
+        name = "recipe"
+    else:
+        return None
+    rec["model"] = args.model or name
+    rec["tokens_T"] = tokens
+    if params is not None:
+        rec["params_B"] = params
+    if active is not None:
+        rec["active_params_B"] = active
+    row = {k: ("" if v is None else str(v)) for k, v in rec.items()}
+    return pd.DataFrame([row])
+
+
+def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tuple[pd.DataFrame, str]:
+    """Validated recipes from --input or from the recipe flags, and a name for messages."""
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.perflaw.schema import validate
+
+    row = recipe_from_args(args)
+    if args.input is not None and row is not None:
+        raise DataError("give either --input or a single recipe (flags / --hf-config), not both")
+    if args.input is not None:
+        source = str(args.input)
+        raw = read_table(args.input)
+    elif row is not None:
+        source = str(args.hf_config) if args.hf_config else "command line"
+        raw = row
+    else:
+        raise DataError("nothing to predict: give --input FILE.csv, --hf-config FILE or --layers/--hidden/... flags")
+    return validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu), source
+
+
+# --- benchmark mapping ------------------------------------------------------------------------
+
+
+def add_benchmark_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--benchmark",
+        choices=["mmlu", "mmlu-pro", "bbh"],
+        default="mmlu",
+        help="also predict this benchmark through the shipped MMLU mapping (default mmlu)",
+    )
+    p.add_argument("--map-posterior", type=Path, help="benchmark-mapping posterior (default: shipped)")
+
+
+def mapping_from_args(args: argparse.Namespace):
+    """The benchmark-mapping posterior for --benchmark (None for MMLU)."""
+    if args.benchmark == "mmlu":
+        return None
+    from bayes_perflaw.core.paths import mapping_posterior
+    from bayes_perflaw.core.posterior import load_draws
+
+    return load_draws(args.map_posterior or mapping_posterior(args.benchmark), kind="map")
+
+
+# --- sampling ---------------------------------------------------------------------------------
+
+
+def add_sampling_flags(
+    p: argparse.ArgumentParser, *, seed_help: str = "same seed + same data -> same posterior"
+) -> None:
+    """The flags every fit takes: sampler, chains, draws, tuning steps, seed, prior overrides."""
+    from bayes_perflaw.core.sampling import SAMPLERS
+
+    p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS backend (default nutpie)")
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1, help=seed_help)
+    p.add_argument("--priors", type=Path, help="JSON of prior overrides merged over the preset")
+
+
+def add_sampler_flags(p: argparse.ArgumentParser) -> None:
+    """The Performance Law's fit flags: reference table, sampling, prior preset."""
+    from bayes_perflaw.core.paths import reference_table
+    from bayes_perflaw.perflaw.priors import PRESETS
+
+    p.add_argument("--data", type=Path, default=reference_table(), help="reference table (default: bundled)")
+    add_sampling_flags(p)
+    p.add_argument("--prior-preset", choices=sorted(PRESETS), default="paper")
+
+
+def sampler_kwargs(args: argparse.Namespace) -> dict:
+    """Sampler settings from the flags (checked when the model merges them over its defaults)."""
+    keys = ("sampler", "chains", "draws", "tune", "seed")
+    out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    out["progress"] = not getattr(args, "no_progress", True)
+    return out
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict | None:
+    """The --priors overrides (a JSON object), or None."""
+    from bayes_perflaw.core.priors import read_overrides
+
+    return read_overrides(args.priors) if getattr(args, "priors", None) else None
+
+
+def priors_from_args(args: argparse.Namespace) -> dict:
+    """The prior preset with the --priors overrides merged over it."""
+    from bayes_perflaw.perflaw.priors import prior_config
+
+    return prior_config(args.prior_preset, overrides_from_args(args))
+
+
+def fit_and_save(model, table, args: argparse.Namespace, data_path: Path, out: Path | None, command: str) -> int:
+    """Fit ``model`` (any kind) to ``table`` with the sampling flags, print what it used, its diagnostics and
+    LOO, and save the posterior and card to ``out`` (nothing with --strict and no convergence)."""
+    from bayes_perflaw.core.fitting import report_fit
+    from bayes_perflaw.core.posterior import file_hash
+
+    kw = sampler_kwargs(args)
+    print(
+        f"fitting {model.kind} variant {model.variant_name!r} on {Path(data_path).name} with {kw['sampler']}: "
+        f"{kw['chains']} chains x {kw['draws']} draws, {kw['tune']} tuning, seed {kw['seed']}"
+    )
+    model.fit(table, data_hash=file_hash(data_path), data_file=Path(data_path).name, log=print, **kw)
+    report_fit(model, model.last_fit)
+    if out is not None:
+        model.save(out, strict=getattr(args, "strict", False), log=print)
+    return strict_status(model.meta, getattr(args, "strict", False), command)

@@ -1,0 +1,101 @@
+"""``bayes-perflaw fit`` and ``backtest``: sample the Bayesian Performance Law; fit before a date, predict after.
+
+Two registration functions, because the top-level help lists ``backtest`` after ``plan``, not beside ``fit``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bayes_perflaw.cli.common import add_sampler_flags, fit_and_save, overrides_from_args, priors_from_args
+
+
+def law_model(variant: str, priors: dict | None, preset: str = "paper"):
+    """The Performance Law, or its screening mixture for a mixture variant (era_mix, plain_mix)."""
+    from bayes_perflaw.perflaw.mean import VARIANTS
+    from bayes_perflaw.perflaw.model import PerformanceLaw
+    from bayes_perflaw.screening.model import Screening
+
+    cls = Screening if variant in VARIANTS and VARIANTS[variant].mixture else PerformanceLaw
+    return cls(variant=variant, priors=priors, preset=preset)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from bayes_perflaw.perflaw.backtest import load_reference
+
+    if args.skip_if_current and _posterior_is_current(args.out, args.data):
+        print(f"{args.out} is current (fitted to this {args.data.name}, same hash): loading it, not refitting")
+        return 0
+    model = law_model(args.variant, overrides_from_args(args), args.prior_preset)
+    return fit_and_save(model, load_reference(args.data), args, args.data, args.out, "fit")
+
+
+def _posterior_is_current(path: Path, data: Path) -> bool:
+    from bayes_perflaw.core.errors import PosteriorFileError
+    from bayes_perflaw.core.posterior import file_hash, load_draws
+
+    try:
+        return Path(path).is_file() and load_draws(path, kind=("perflaw", "screen")).meta.get("data_hash") == file_hash(
+            data
+        )
+    except PosteriorFileError:
+        return False
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
+    priors = priors_from_args(args)
+    if args.holdout:
+        metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=priors, **sampling)
+    else:
+        metrics, preds = backtest(args.data, args.split_date, variants=variants, priors=priors, **sampling)
+    settings = (
+        f"Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, seed {args.seed}, "
+        f"prior preset {args.prior_preset!r}."
+    )
+    text = backtest_markdown(metrics, preds, args.split_date, settings, holdout=str(args.holdout or ""))
+    print(text.split("## Per model")[0].rstrip())
+    atomic_write(args.out, lambda tmp: tmp.write_text(text))
+    write_csv(metrics, Path(args.out).with_suffix(".csv"))
+    print(f"wrote {args.out} and {Path(args.out).with_suffix('.csv')}")
+    return 0
+
+
+def add_fit_parser(sub) -> None:
+    from bayes_perflaw.core.paths import default_posterior
+    from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
+
+    p = sub.add_parser("fit", help="sample the Bayesian Performance Law and save the posterior")
+    add_sampler_flags(p)
+    p.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
+    p.add_argument("--out", type=Path, default=default_posterior(), help="posterior netCDF to write")
+    p.add_argument("--strict", action="store_true", help="exit code 1 (and no file) if the fit does not converge")
+    p.add_argument("--skip-if-current", action="store_true", help="do nothing if --out was fitted to this --data")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_fit)
+
+
+def add_backtest_parser(sub) -> None:
+    from bayes_perflaw.perflaw.mean import VARIANTS
+
+    p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
+    add_sampler_flags(p)
+    p.add_argument("--split-date", default="2024-04", help="YYYY-MM (default 2024-04)")
+    p.add_argument(
+        "--holdout",
+        type=Path,
+        help="instead of a date split: fit on all of --data, predict this table of later models "
+        "(e.g. data/post_table_models.csv)",
+    )
+    p.add_argument(
+        "--variants",
+        default="plain,era,era_org",
+        help=f"comma-separated, of {', '.join(VARIANTS)} (default: not mixtures)",
+    )
+    p.add_argument("--out", type=Path, default=Path("reports/backtest.md"))
+    p.set_defaults(func=cmd_backtest)

@@ -1,0 +1,105 @@
+"""``bayes-perflaw screen``: flag reported scores that do not fit their recipe (contamination / instability).
+
+With the shipped mixture posterior this needs NumPy and h5py only; ``--refit`` samples (PyMC).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_perflaw.cli.common import add_benchmark_flags, emit, mapping_from_args
+from bayes_perflaw.core.errors import DataError
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Flag reported scores that do not fit their recipe."""
+    from bayes_perflaw.benchmarks.mapping import column
+    from bayes_perflaw.perflaw.schema import law_gaps, read_validated
+    from bayes_perflaw.screening.screen import screen_table, screen_table_mapped
+
+    if not 0 < args.threshold < 1:
+        raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
+    score = "mmlu" if args.benchmark == "mmlu" else column(args.benchmark)
+    if args.refit and score != "mmlu":
+        raise DataError(
+            "--refit fits the mixture on MMLU scores; screen other benchmarks with the shipped posterior",
+            column="--benchmark",
+        )
+    source = str(args.input)
+    df = read_validated(args.input, require_law_inputs=False)
+    if score not in df.columns:
+        raise DataError(
+            f"missing required column {score!r} (the reported score to screen)", source=source, column=score
+        )
+    gaps = law_gaps(df)
+    lacking = [g or (score if pd.isna(m) else "") for g, m in zip(gaps, df[score], strict=True)]
+    for i, (model, gap) in enumerate(zip(df["model"], lacking, strict=True)):
+        if gap:
+            print(f"skipped row {i + 1} ({model}): lacks {gap}")
+    table = df[[g == "" for g in lacking]].reset_index(drop=True)
+    if table.empty:
+        raise DataError(f"no row has every input of the law and a {score} score", source=source)
+    if args.refit:
+        post = _refit_mixture(table, args)
+    else:
+        from bayes_perflaw.core.posterior import load_draws
+
+        post = load_draws(args.posterior, kind="screen")
+    if score == "mmlu":
+        out = screen_table(
+            table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None
+        )
+    else:
+        out = screen_table_mapped(table, post, mapping_from_args(args), prob=args.prob, threshold=args.threshold)
+    flagged = out[out["flag"] != ""]
+    print(
+        f"screened {len(out)} rows on {score}: {int((out['flag'] == 'high').sum())} high, "
+        f"{int((out['flag'] == 'low').sum())} low (two-sided tail probability < {args.threshold:g})"
+    )
+    for _, r in flagged.iterrows():
+        print(
+            f"  {r['flag'].upper():4s} {r['model']}: reported {r[score]:.1f}, predicted {r[f'{score}_median']:.1f} "
+            f"[{r[f'{score}_lo']:.1f}, {r[f'{score}_hi']:.1f}], p_high {r['p_high']:.2f}, p_low {r['p_low']:.2f}, "
+            f"tail {r['tail_prob']:.3f}: {r['explanation']}"
+        )
+    emit(
+        out,
+        args.output,
+        ["model", score, f"{score}_median", f"{score}_lo", f"{score}_hi", "p_high", "p_low", "tail_prob", "flag"],
+    )
+    return 0
+
+
+def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
+    """Fit the screening mixture to the user's own table (era_mix if every row has a release date)."""
+    from bayes_perflaw.cli.common import overrides_from_args, sampler_kwargs
+    from bayes_perflaw.core.diagnostics import describe
+    from bayes_perflaw.screening.model import Screening
+
+    dated = "release" in table.columns and table["release"].astype(str).str.len().gt(0).all()
+    variant = "era_mix" if dated else "plain_mix"
+    print(f"refitting the screening mixture ({variant}) to {len(table)} rows of {args.input}")
+    model = Screening(variant=variant, priors=overrides_from_args(args)).fit(table, **sampler_kwargs(args))
+    print(describe(model.meta["diagnostics"]))
+    return model.draws
+
+
+def add_parser(sub) -> None:
+    from bayes_perflaw.cli.common import add_sampling_flags
+    from bayes_perflaw.core.paths import screening_posterior
+
+    p = sub.add_parser("screen", help="flag reported scores that do not fit their recipe (contamination / instability)")
+    p.add_argument("--input", type=Path, required=True, help="CSV of recipes with a reported mmlu per row")
+    p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
+    p.add_argument("--posterior", type=Path, default=screening_posterior(), help="mixture posterior (default: shipped)")
+    p.add_argument("--threshold", type=float, default=0.05, help="flag when the two-sided tail probability is below")
+    p.add_argument("--prob", type=float, default=0.9, help="interval probability (default 0.9)")
+    p.add_argument("--refit", action="store_true", help="fit the mixture to this table instead of the shipped one")
+    g = p.add_argument_group("--refit: sampling")
+    add_sampling_flags(g, seed_help="--refit: seed")
+    g.add_argument("--no-progress", action="store_true", help="--refit: no progress bar")
+    add_benchmark_flags(p)
+    p.set_defaults(func=cmd_screen)

@@ -1,0 +1,78 @@
+"""Priors as data, shared by every model.
+
+A prior is a ``pymc_extras.prior.Prior`` dict (``{"dist": "Normal", "kwargs": {"mu": 0, "sigma": 1}}``), so a
+prior configuration is plain JSON: saved with every posterior, given by users (``--priors FILE.json``) and
+merged over a model's defaults. A plain number instead of a dict **fixes** the parameter. This module
+imports nothing heavy; ``pymc_extras`` is imported only when a model is built.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from bayes_perflaw.core.errors import DataError
+
+
+def spec(dist: str, **kwargs: Any) -> dict[str, Any]:
+    """A prior dict: ``spec("Normal", mu=0, sigma=1)``."""
+    return {"dist": dist, "kwargs": kwargs}
+
+
+def is_fixed(value: Any) -> bool:
+    """A prior given as a plain number fixes the parameter (e.g. ``"nu": 4``)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def merge(defaults: dict[str, Any], overrides: dict[str, Any] | None, source: str | None = None) -> dict[str, Any]:
+    """``defaults`` with user ``overrides`` merged over them; unknown names and malformed specs are errors."""
+    config = copy.deepcopy(defaults)
+    for name, value in (overrides or {}).items():
+        if name not in config:
+            known = sorted(config)
+            raise DataError(f"unknown parameter {name!r}; priors exist for {known}", source=source, column=name)
+        if is_fixed(value):
+            config[name] = float(value)
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("dist"), str):
+            what = "prior must be a number or {'dist': ..., 'kwargs': {...}}"
+            raise DataError(f"{what}, got {value!r}", source=source, column=name)
+        kwargs = value.get("kwargs", {})
+        if not isinstance(kwargs, dict):
+            raise DataError(f"'kwargs' must be an object, got {kwargs!r}", source=source, column=name)
+        config[name] = {"dist": value["dist"], "kwargs": dict(kwargs)}
+    return config
+
+
+def read_overrides(path: str | Path) -> dict[str, Any]:
+    """Prior overrides from a JSON file (an object of name -> prior dict or number)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"cannot read prior overrides ({err})", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise DataError("prior overrides must be a JSON object of name -> prior", source=str(path))
+    return data
+
+
+def to_prior(value: dict[str, Any], dims: str | tuple[str, ...] | None = None):
+    """A ``pymc_extras.prior.Prior`` from a prior dict (imports pymc-extras: fit path only)."""
+    from pymc_extras.prior import Prior
+
+    return Prior(value["dist"], **value["kwargs"], dims=dims)
+
+
+def create_variable(name: str, value: Any, dims: str | tuple[str, ...] | None = None):
+    """Inside a ``pm.Model``: the random variable of a prior dict, or ``pm.Data`` for a fixed number (the
+    fit pipeline turns fixed parameters into constant draws, :func:`bayes_perflaw.core.fitting.add_fixed`)."""
+    if not is_fixed(value):
+        return to_prior(value, dims=dims).create_variable(name)
+    import numpy as np
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    names = (dims,) if isinstance(dims, str) else tuple(dims or ())
+    shape = tuple(len(model.coords[d]) for d in names)
+    return pm.Data(name, np.full(shape, float(value)) if shape else float(value), dims=dims)

@@ -1,0 +1,157 @@
+"""Model-ladder tables for FLP and the rows each stage fits (NumPy and pandas; no PyMC).
+
+A ladder table has one row per (run, checkpoint, task): ``run``, ``role`` (``ladder`` = fitted, ``target`` =
+held out, never fitted), ``step``, ``n_params`` and ``tokens`` (counts), ``flops`` (6 N D), ``c4_loss`` (and
+optionally ``code_loss``; nats per token), ``task``, ``accuracy`` and ``chance`` (fractions); see
+``data/README.md``. Stage 1 is fitted on the final checkpoint of every run whose ``role`` is in ``roles``,
+stage 2 on their checkpoints past warm-up (the first ``warmup`` fraction of each run dropped) and past the
+emergent phase (accuracy above chance + ``margin``), thinned to at most ``per_run`` checkpoints per run and
+task (Chen et al. 2024, arXiv 2410.08527).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.flp.forms import DOMAINS, stage2_features
+
+REQUIRED_COLUMNS = ("run", "role", "step", "n_params", "tokens", "flops", "c4_loss", "task", "accuracy", "chance")
+NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "accuracy", "chance")
+POSITIVE = ("n_params", "tokens", "flops", "c4_loss", "code_loss")
+
+
+@dataclass
+class FlpData:
+    stage1: pd.DataFrame  # final checkpoints: run, n_params, tokens, flops, one loss column per domain
+    stage2: pd.DataFrame  # run, step, task, loss columns, accuracy, chance
+    domains: tuple[str, ...]
+    tasks: list[str]
+    chances: np.ndarray
+    features: np.ndarray  # (stage-2 rows, k) stage-2 features
+    centres: np.ndarray  # (tasks, k) mean feature of each task's stage-2 rows
+    basis: dict[str, float] | None  # FLP-M: code ~ c4 regression turning the code loss into a residual
+    dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
+
+    @property
+    def runs(self) -> list[str]:
+        """The runs of the stage-2 rows, sorted (the run-effect coordinate)."""
+        return sorted(self.stage2["run"].unique())
+
+    @property
+    def task_idx(self) -> np.ndarray:
+        """Each stage-2 row's task, as an index into ``tasks``."""
+        return pd.Categorical(self.stage2["task"], categories=self.tasks).codes
+
+    @property
+    def run_idx(self) -> np.ndarray:
+        """Each stage-2 row's run, as an index into ``runs``."""
+        return pd.Categorical(self.stage2["run"], categories=self.runs).codes
+
+    @property
+    def run_effects(self) -> bool:
+        """Whether stage 2 has several checkpoints of a run and task (then it models run effects)."""
+        return bool(self.stage2.groupby(["run", "task"]).size().max() > 1)
+
+    def x(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        return {
+            "ln_flops": np.log(frame["flops"].to_numpy(dtype=float)),
+            "ln_n": np.log(frame["n_params"].to_numpy(dtype=float)),
+            "ln_d": np.log(frame["tokens"].to_numpy(dtype=float)),
+        }
+
+    def losses(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame[[DOMAINS[d] for d in self.domains]].to_numpy(dtype=float)
+
+
+def read_ladder(path) -> pd.DataFrame:
+    """A ladder table (``data/flp/*.csv``), checked: one error naming the file, row, run and column."""
+    from bayes_perflaw.core.tables import read_table
+
+    return check_ladder(read_table(path), source=str(path))
+
+
+def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
+    """Check and parse a ladder table (strings or numbers; idempotent): the documented columns, numbers where
+    numbers belong, positive sizes and losses, fractions in [0, 1]."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(f"missing required column {missing[0]!r}", source=source, column=missing[0])
+    df = raw.copy()
+    for c in NUMERIC:
+        if c not in df.columns:
+            continue
+        num = pd.to_numeric(df[c], errors="coerce")
+        blank = df[c].isna() | (df[c].astype(str).str.strip().isin(["", "nan", "NaN"]))
+        checks = [(num.isna() & ~blank, "must be a number"), (num.isna(), "is empty (NaN)")]
+        if c in POSITIVE:
+            checks.append((num <= 0, "must be > 0"))
+        if c in ("accuracy", "chance"):
+            checks.append(((num < 0) | (num > 1), "must be a fraction in [0, 1]"))
+        for bad, what in checks:
+            if c == "code_loss" and what.startswith("is empty"):
+                continue  # only FLP-M needs it; prepare() checks
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(
+                    f"{what}, got {df[c].iloc[i]!r}",
+                    source=source,
+                    row=i + 1,
+                    model=str(df["run"].iloc[i]),
+                    column=c,
+                )
+        df[c] = num
+    return df
+
+
+def prepare(
+    df: pd.DataFrame,
+    *,
+    domains: tuple[str, ...] = ("c4",),
+    roles: tuple[str, ...] = ("ladder",),
+    margin: float = 0.05,
+    warmup: float = 0.1,
+    per_run: int = 10,
+) -> FlpData:
+    """The rows each stage fits (see the module docstring)."""
+    if "target" in roles:
+        raise DataError("rows with role 'target' are held out and never fitted", column="--roles")
+    fit = df[df["role"].isin(roles)]
+    if fit.empty:
+        raise DataError(f"no rows with role in {list(roles)} (the sampling runs)", column="role")
+    cols = [DOMAINS[d] for d in domains]
+    for c in cols:
+        if c not in fit.columns or fit[c].isna().any():
+            raise DataError(f"FLP-M needs {c!r} on every fitted row", column=c)
+    steps = fit.groupby("run")["step"].transform("max")
+    last = fit[fit["step"] == steps].drop_duplicates("run")
+    stage1 = last[["run", "n_params", "tokens", "flops", *cols]].reset_index(drop=True)
+    if len(stage1) < 4:
+        raise DataError(f"only {len(stage1)} runs to fit stage 1 (need at least 4)")
+    past = fit[(fit["step"] >= warmup * steps) & (fit["accuracy"] > fit["chance"] + margin)]
+    parts = []
+    for _, g in past.groupby(["run", "task"]):
+        g = g.sort_values("step")
+        keep = np.unique(np.linspace(0, len(g) - 1, min(per_run, len(g))).round().astype(int))
+        parts.append(g.iloc[keep])
+    if not parts:
+        raise DataError(f"no checkpoint is above chance + {margin} on any task; lower --margin")
+    stage2 = pd.concat(parts, ignore_index=True)[["run", "step", "task", *cols, "accuracy", "chance"]]
+    counts = stage2.groupby("task").size()
+    tasks = sorted(counts[counts >= 3].index)
+    dropped = sorted(set(df["task"].unique()) - set(tasks))
+    stage2 = stage2[stage2["task"].isin(tasks)].reset_index(drop=True)
+    basis = None
+    if len(domains) == 2:
+        ckpt = stage2.drop_duplicates(["run", "step"])
+        g1, g0 = np.polyfit(ckpt[cols[0]], ckpt[cols[1]], 1)
+        sd = float(np.std(ckpt[cols[1]] - g0 - g1 * ckpt[cols[0]]))
+        basis = {"g0": float(g0), "g1": float(g1), "sd": max(sd, 1e-6)}
+    features = stage2_features(stage2[cols].to_numpy(dtype=float), basis)
+    t_idx = pd.Categorical(stage2["task"], categories=tasks).codes
+    centres = np.vstack([features[t_idx == i].mean(axis=0) for i in range(len(tasks))])
+    chances = stage2.groupby("task")["chance"].first().reindex(tasks).to_numpy(dtype=float)
+    return FlpData(stage1, stage2, tuple(domains), tasks, chances, features, centres, basis, dropped)

@@ -1,0 +1,46 @@
+"""The Performance Law's likelihood, written once for NumPy and PyTensor: Student-t (nu = 4), left-censored.
+
+A reported score within 5 points of four-choice chance says only that the model is at most there
+(``FLOOR_CENSOR``): its likelihood is the t CDF at the floor; other scores have the t density. nu = 4 has a
+closed-form CDF, so the PyMC model (a ``pm.Potential``) and the NumPy log-likelihood used for LOO and
+screening call the same function; a free nu falls back to ``pm.Censored(StudentT)`` and SciPy, tied by a
+parity test. Units: scores and scales in MMLU points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
+
+T4_LOG_NORM = float(np.log(0.75) - np.log(2.0))  # log Gamma(5/2) - log Gamma(2) - log(sqrt(4 pi)) = log(3/8)
+
+
+def t4_log_cdf(z, xp: Any = np):
+    """log of the Student-t CDF with 4 degrees of freedom, in closed form and stable in both tails.
+
+    ``F(z) = 1/2 + z (z^2 + 6) / (2 (z^2 + 4)^(3/2))``; its lower tail is rewritten without cancellation
+    as ``L(|z|) = (6 z^2 + 32) / (a^3 (a^3 + |z| (z^2 + 6)))`` with ``a^2 = z^2 + 4``, so F(z) = L for
+    z < 0 and 1 - L for z >= 0."""
+    z2 = z * z
+    a3 = (z2 + 4.0) ** 1.5
+    lower = (6.0 * z2 + 32.0) / (a3 * (a3 + xp.abs(z) * (z2 + 6.0)))
+    return xp.where(z < 0, xp.log(lower), xp.log1p(-lower))
+
+
+def censored_t4_logp(y, censored, mu, sigma, xp: Any = np):
+    """Pointwise log-likelihood of scores ``y`` (floored at ``FLOOR_CENSOR``; ``censored`` where at the floor)
+    under Student-t(4) around ``mu`` with scale ``sigma`` (arrays broadcast)."""
+    z = (y - mu) / sigma
+    logpdf = T4_LOG_NORM - xp.log(sigma) - 2.5 * xp.log1p(z * z / 4.0)
+    logcdf = t4_log_cdf((FLOOR_CENSOR - mu) / sigma, xp=xp)
+    return xp.where(censored, logcdf, logpdf)
+
+
+def censored_t_logp_scipy(y, censored, mu, sigma, nu) -> np.ndarray:
+    """The same likelihood for any nu (SciPy; NumPy side of a model with a free nu)."""
+    from scipy import stats
+
+    return np.where(censored, stats.t.logcdf(FLOOR_CENSOR, nu, mu, sigma), stats.t.logpdf(y, nu, mu, sigma))

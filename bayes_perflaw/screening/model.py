@@ -1,0 +1,68 @@
+"""The screening mixture as a model: the Performance Law with an inlier / shifted-up / shifted-down likelihood.
+
+Same mean, effects and priors as :class:`~bayes_perflaw.perflaw.model.PerformanceLaw`; the likelihood is
+:func:`bayes_perflaw.screening.mixture.component_terms` (membership marginalised). Scores enter as ``pm.Data``
+(``mmlu_obs``, ``censored``) so a compiled model can be re-sampled on new scores for the same designs
+(``scripts/screen_calibration.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from bayes_perflaw.core import priors as priors_mod
+from bayes_perflaw.perflaw.data import FitData
+from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, MIXTURE_COMPONENTS, VARIANTS
+from bayes_perflaw.perflaw.model import PerformanceLaw, read_recipes
+from bayes_perflaw.screening.mixture import component_terms, mixture_loglik, mixture_replicate
+
+
+class Screening(PerformanceLaw):
+    """Flags reported MMLU scores that do not fit their recipe: ``Screening.load().screen(claims)``."""
+
+    kind: ClassVar[str] = "screen"
+    variants: ClassVar[dict[str, str]] = {n: v.doc for n, v in VARIANTS.items() if v.mixture}
+    default_variant: ClassVar[str] = "era_mix"
+
+    @classmethod
+    def default_path(cls) -> Path:
+        from bayes_perflaw.core.paths import screening_posterior
+
+        return screening_posterior()
+
+    def _extra_coords(self) -> dict[str, Any]:
+        return {"component": list(MIXTURE_COMPONENTS)}
+
+    def _likelihood(self, data: FitData, mu, sigma, nu) -> None:
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        weights = priors_mod.create_variable("mix_weights", self.priors["mix_weights"], dims="component")
+        up = priors_mod.create_variable("shift_high", self.priors["shift_high"])
+        down = priors_mod.create_variable("shift_low", self.priors["shift_low"])
+        y = pm.Data("mmlu_obs", np.maximum(data.y, FLOOR_CENSOR), dims="obs")
+        cens = pm.Data("censored", data.censored.astype(float), dims="obs")
+        terms = component_terms(y, cens > 0.5, mu, sigma, weights, up, down, xp=pt)
+        pm.Potential("mmlu_mixture", pm.math.logsumexp(pt.stack(terms), axis=0).sum())
+
+    def _pointwise(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int = 0):
+        sigma = values["sigma"][..., data.source_idx]
+        parts = (values["mix_weights"], values["shift_high"], values["shift_low"])
+        loglik = mixture_loglik(data.y, data.censored, mu, sigma, *parts)
+        return loglik, mixture_replicate(mu, sigma, *parts, seed)
+
+    def screen(self, claims, prob: float = 0.9, threshold: float = 0.05) -> pd.DataFrame:
+        """Screening columns for recipes with a reported ``mmlu``: the input, the predicted interval, ``p_high``,
+        ``p_low``, ``tail_prob``, ``flag`` (``high``/``low``/empty), ``outside_by`` and an explanation. A row of
+        this posterior's own fit data is judged by its leave-one-out predictive."""
+        from bayes_perflaw.core.errors import DataError
+        from bayes_perflaw.screening.screen import screen_table
+
+        table = read_recipes(claims)
+        if "mmlu" not in table.columns or table["mmlu"].isna().any():
+            raise DataError("every claim needs a reported score", source="claims", column="mmlu")
+        return screen_table(table, self.draws, prob=prob, threshold=threshold)
