@@ -11,7 +11,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.posterior import load_draws
     from bayes_perflaw.report.html import write_report
 
-    load_draws(args.posterior)  # refuse a missing or corrupt file before importing ArviZ
+    load_draws(args.posterior, kind=("perflaw", "screen"))  # refuse a missing or corrupt file before importing ArviZ
     index = write_report(args.posterior, args.out)
     print(f"wrote {index} (open it in a browser); tables as CSV beside it")
     return 0

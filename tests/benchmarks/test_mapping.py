@@ -137,14 +137,16 @@ def test_cli_predict_and_plan_on_other_benchmarks(tmp_path):
 
 @pytest.mark.slow
 def test_mapping_fit_recovers_a_known_logistic():
-    from bayes_perflaw.benchmarks.model import fit_mapping
+    from bayes_perflaw.benchmarks.model import BenchmarkMap
 
     rng = np.random.default_rng(1)
     x = rng.uniform(25, 85, 80)
     y = map_mean(x, {"a": -1.2, "b": 0.7, "floor": 10.0}, "logistic") + rng.normal(0, 1.5, 80)
     df = pd.DataFrame({"model": [f"m{i}" for i in range(80)], "mmlu": x, "mmlu_pro": y})
-    idata, meta = fit_mapping(df, "mmlu-pro", "logistic", chains=2, draws=500, tune=500, seed=4)
+    fitted = BenchmarkMap("mmlu-pro", "logistic").fit(df, chains=2, draws=500, tune=500, seed=4)
+    idata, meta = fitted.idata, fitted.meta
     assert meta["diagnostics"]["converged"]
+    assert float(idata.posterior["floor"].min()) == float(idata.posterior["floor"].max()) == 10.0  # fixed prior
     for name, true in (("a", -1.2), ("b", 0.7), ("sigma", 1.5)):
         lo, hi = np.quantile(idata.posterior[name].values, [0.005, 0.995])
         assert lo <= true <= hi, (name, lo, hi)
