@@ -20,15 +20,13 @@ def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
     from bayes_perflaw.core.tables import atomic_write, write_csv
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
-    from bayes_perflaw.perflaw.model import PerformanceLaw
-    from bayes_perflaw.screening.model import Screening
+    from bayes_perflaw.screening.model import law_model
 
     warnings.filterwarnings("ignore")
     df = load_reference(reference_table())
     fits, rows = {}, []
     for variant in VARIANTS:
-        cls = Screening if VARIANTS[variant].mixture else PerformanceLaw
-        law = cls(variant=variant).fit(df, seed=1)
+        law = law_model(variant).fit(df, seed=1)
         idata, meta = law.idata, law.meta
         fits[variant] = idata
         d, loo = meta["diagnostics"], loo_summary(idata)

@@ -143,10 +143,9 @@ def mapping_from_args(args: argparse.Namespace):
     """The benchmark-mapping posterior for --benchmark (None for MMLU)."""
     if args.benchmark == "mmlu":
         return None
-    from bayes_perflaw.core.paths import mapping_posterior
-    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.benchmarks.model import BenchmarkMap
 
-    return load_draws(args.map_posterior or mapping_posterior(args.benchmark), kind="map")
+    return BenchmarkMap.load(args.benchmark, args.map_posterior).draws
 
 
 # --- sampling ---------------------------------------------------------------------------------

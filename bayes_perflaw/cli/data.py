@@ -36,9 +36,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.law == "paper":
         out, what = predict_paper(table, gamma=args.gamma), f"published law (gamma={args.gamma:g})"
     else:
-        from bayes_perflaw.core.posterior import load_draws
+        from bayes_perflaw.perflaw.model import PerformanceLaw
 
-        post = load_draws(args.posterior)
+        post = PerformanceLaw.load(args.posterior).draws
         out = predict_bayes(table, post)
         what = f"Bayesian law ({post.meta.get('variant')}, in-sample where the table is its fit data)"
     out["error"] = out["mmlu_mean"] - out["mmlu"]

@@ -11,36 +11,15 @@ from pathlib import Path
 from bayes_perflaw.cli.common import add_sampler_flags, fit_and_save, overrides_from_args, priors_from_args
 
 
-def law_model(variant: str, priors: dict | None, preset: str = "paper"):
-    """The Performance Law, or its screening mixture for a mixture variant (era_mix, plain_mix)."""
-    from bayes_perflaw.perflaw.mean import VARIANTS
-    from bayes_perflaw.perflaw.model import PerformanceLaw
-    from bayes_perflaw.screening.model import Screening
-
-    cls = Screening if variant in VARIANTS and VARIANTS[variant].mixture else PerformanceLaw
-    return cls(variant=variant, priors=priors, preset=preset)
-
-
 def cmd_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.backtest import load_reference
+    from bayes_perflaw.screening.model import law_model
 
-    if args.skip_if_current and _posterior_is_current(args.out, args.data):
-        print(f"{args.out} is current (fitted to this {args.data.name}, same hash): loading it, not refitting")
-        return 0
     model = law_model(args.variant, overrides_from_args(args), args.prior_preset)
+    if args.skip_if_current and model.saved_fit(args.out, args.data) is not None:
+        print(f"{args.out} is current (this model fitted to this {args.data.name}, same hash): not refitting")
+        return 0
     return fit_and_save(model, load_reference(args.data), args, args.data, args.out, "fit")
-
-
-def _posterior_is_current(path: Path, data: Path) -> bool:
-    from bayes_perflaw.core.errors import PosteriorFileError
-    from bayes_perflaw.core.posterior import file_hash, load_draws
-
-    try:
-        return Path(path).is_file() and load_draws(path, kind=("perflaw", "screen")).meta.get("data_hash") == file_hash(
-            data
-        )
-    except PosteriorFileError:
-        return False
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_flp_predict(args: argparse.Namespace) -> int:
-    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.flp.model import FLP
     from bayes_perflaw.flp.predict import predict_recipe, recipe_from_sizes
 
     if not 0 < args.prob < 1:
@@ -52,7 +52,7 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
         x = recipe_from_sizes(args.params, args.tokens, args.flops)
     except DataError as err:
         raise DataError(err.detail, source="command line", column=err.column) from None
-    draws = load_draws(args.posterior, kind="flp")
+    draws = FLP.load(args.posterior).draws
     table = predict_recipe(draws.values, draws.meta, x, prob=args.prob, seed=args.seed, noise=not args.no_noise)
     if args.task:
         unknown = [t for t in args.task if t not in set(table["task"])]

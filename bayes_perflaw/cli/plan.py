@@ -47,9 +47,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     post = None
     if args.law == "bayes":
-        from bayes_perflaw.core.posterior import load_draws
+        from bayes_perflaw.perflaw.model import PerformanceLaw
 
-        post = thin(load_draws(args.posterior), args.draws)
+        post = thin(PerformanceLaw.load(args.posterior).draws, args.draws)
     show_bar = not args.no_progress and sys.stderr.isatty()
 
     def progress(it):

@@ -33,10 +33,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         else:
             out = predict_paper_mapped(df, args.gamma, mapping, args.prob, args.seed)
     else:
-        from bayes_perflaw.core.posterior import load_draws
+        from bayes_perflaw.perflaw.model import PerformanceLaw
         from bayes_perflaw.perflaw.predict import predict_bayes
 
-        post = load_draws(args.posterior)
+        post = PerformanceLaw.load(args.posterior).draws
         out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed, mapping=mapping)
         kind = "reported score" if not args.no_noise else "law mean (no observation noise)"
         if args.output is None:

@@ -45,9 +45,9 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if args.refit:
         post = _refit_mixture(table, args)
     else:
-        from bayes_perflaw.core.posterior import load_draws
+        from bayes_perflaw.screening.model import Screening
 
-        post = load_draws(args.posterior, kind="screen")
+        post = Screening.load(args.posterior).draws
     if score == "mmlu":
         out = screen_table(
             table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None

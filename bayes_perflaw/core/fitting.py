@@ -10,7 +10,7 @@ JSON card atomically (nothing with ``strict`` and no convergence).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,6 @@ class Fit:
     idata: Any
     meta: dict[str, Any]
     data: Any
-    stage_models: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def converged(self) -> bool:
-        return bool(self.meta["diagnostics"]["converged"])
 
 
 def add_fixed(idata, model, priors: dict[str, Any]):
@@ -103,7 +98,7 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
     }
     idata = model.finish(_merge_stages(parts), data, config)
     meta["diagnostics"] = diag[""] if list(diag) == [""] else combine_diagnostics(diag)
-    return Fit(idata=idata, meta=meta, data=data, stage_models=stage_models)
+    return Fit(idata=idata, meta=meta, data=data)
 
 
 CARD_KEYS = (

@@ -59,6 +59,7 @@ class BayesModel:
         self.path: Path | None = None
         self._draws: Draws | None = None
         self._idata = None
+        self.last_fit: Fit | None = None  # the last fit's prepared data, metadata and InferenceData
 
     # --- what a subclass provides -------------------------------------------------------------------
 
@@ -123,13 +124,8 @@ class BayesModel:
         from bayes_perflaw.core.fitting import fit_model
 
         result = fit_model(self, table, self.sampler_defaults.merged(**sampler), data_hash, data_file, log=log)
-        self._set_fit(result)
-        self.last_fit = result
+        self.last_fit, self.meta, self._idata, self._draws = result, result.meta, result.idata, None
         return self
-
-    def _set_fit(self, result: Fit) -> None:
-        self.meta, self._idata = result.meta, result.idata
-        self._draws = None
 
     @property
     def is_fitted(self) -> bool:
@@ -181,33 +177,50 @@ class BayesModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None, **identity: Any) -> BayesModel:
-        """A fitted model from a posterior file (the shipped one by default), checked: kind, format version,
-        variables, variant of this class, identity, and the id recorded at fit time (h5py only)."""
-        path = Path(path) if path is not None else cls.default_path(**identity)
+        """A fitted model from a posterior file (the shipped one by default; ``identity`` such as the benchmark
+        picks the shipped file and must match the file's), checked as :meth:`read` checks."""
+        self = cls.read(Path(path) if path is not None else cls.default_path(**identity))
+        for key, want in identity.items():
+            if want is not None and self.meta.get(key) != want:
+                raise PosteriorFileError(
+                    f"{self.path}: is a posterior for {key} {self.meta.get(key)!r}, expected {want!r}"
+                )
+        return self
+
+    @classmethod
+    def read(cls, path: str | Path) -> BayesModel:
+        """The fitted model in the posterior file ``path``, checked (h5py only): kind, format version, variables,
+        a variant of this class, and the model id recorded at fit time (kind, variant, identity, priors)."""
+        path = Path(path)
         draws = load_draws(path, kind=cls.kind)
-        meta = draws.meta
         try:
-            self = cls._from_meta(meta)
+            self = cls._from_meta(draws.meta)
         except DataError as err:
             raise PosteriorFileError(f"{path}: a {cls.kind} posterior this class cannot load ({err.detail})") from None
-        self.priors = meta.get("priors", self.priors)
-        for key, want in identity.items():
-            if want is not None and meta.get(key) != want:
-                raise PosteriorFileError(f"{path}: is a posterior for {key} {meta.get(key)!r}, expected {want!r}")
-        recorded = meta.get("model_id")
-        if recorded != model_id(cls.kind, self.variant_name, self.priors, self.identity_from_meta(meta)):
+        self.priors = draws.meta.get("priors", self.priors)
+        if draws.meta.get("model_id") != self.model_id:
             raise PosteriorFileError(f"{path}: its model id does not match its kind, variant and priors (corrupt file)")
-        self.meta, self.path, self._draws = meta, path, draws
+        self.meta, self.path, self._draws = draws.meta, path, draws
         return self
+
+    def saved_fit(self, path: str | Path | None, data_path: str | Path) -> BayesModel | None:
+        """The posterior at ``path`` if it holds this very model (same model id: kind, variant, identity, priors)
+        fitted to the file ``data_path`` (same hash); else None (also for a missing or unreadable file)."""
+        from bayes_perflaw.core.posterior import file_hash
+
+        if path is None or not Path(path).is_file():
+            return None
+        try:
+            saved = type(self).read(path)
+        except PosteriorFileError:
+            return None
+        same = saved.model_id == self.model_id and saved.meta.get("data_hash") == file_hash(data_path)
+        return saved if same else None
 
     @classmethod
     def _from_meta(cls, meta: dict[str, Any]) -> BayesModel:
         """An unfitted model configured as a file's metadata says."""
         return cls(variant=meta.get("variant"), priors=meta.get("priors"))
-
-    def identity_from_meta(self, meta: dict[str, Any]) -> dict[str, Any]:
-        """The identity recorded in a file's metadata (the keys of :meth:`identity`)."""
-        return {k: meta.get(k) for k in self.identity()}
 
     def __repr__(self) -> str:
         state = f"fitted, {self.draws.n_draws} draws" if self.is_fitted else "not fitted"

@@ -63,6 +63,17 @@ def sampler_version(sampler: str) -> str:
         return "unknown"
 
 
+INSTALL = {"nutpie": "pip install nutpie", "numpyro": "pip install 'bayes_perflaw[numpyro]'"}
+
+
+def _require_backend(sampler: str) -> None:
+    """Refuse a sampler whose optional package is not installed, naming what to install (as bambi does)."""
+    import importlib.util
+
+    if sampler in INSTALL and importlib.util.find_spec(sampler) is None:
+        raise SamplerNotAvailableError(f"sampler {sampler!r} needs the package {sampler}: {INSTALL[sampler]}")
+
+
 def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
     """Sample ``model``; returns (InferenceData, timings in seconds). ``drop`` names deterministics that
     nutpie need not compute (e.g. a per-observation mean recomputed in NumPy: -5 s of compilation)."""
@@ -70,11 +81,10 @@ def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
 
     cores = max(1, min(config.chains, os.cpu_count() or 1))
     t0 = time.perf_counter()
+    _require_backend(config.sampler)
     if config.sampler == "nutpie":
-        try:
-            import nutpie
-        except ImportError:
-            raise SamplerNotAvailableError("sampler 'nutpie' needs the package nutpie: pip install nutpie") from None
+        import nutpie
+
         keep = [v.name for v in model.free_RVs] + [d.name for d in model.deterministics if d.name not in drop]
         compiled = nutpie.compile_pymc_model(model, var_names=keep)
         t1 = time.perf_counter()
@@ -89,13 +99,6 @@ def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
             target_accept=config.target_accept,
         )
     else:
-        if config.sampler == "numpyro":
-            try:
-                import numpyro  # noqa: F401
-            except ImportError:
-                raise SamplerNotAvailableError(
-                    "sampler 'numpyro' needs numpyro and jax: pip install 'bayes_perflaw[numpyro]'"
-                ) from None
         t1 = time.perf_counter()
         idata = pm.sample(
             draws=config.draws,

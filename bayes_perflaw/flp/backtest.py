@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from bayes_perflaw.core.errors import DataError, PosteriorFileError
-from bayes_perflaw.core.posterior import file_hash, load_draws
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.posterior import file_hash
 from bayes_perflaw.flp.ladder import read_ladder
 from bayes_perflaw.flp.model import FLP, parse_variant
 from bayes_perflaw.flp.predict import TARGET_COLUMNS, backtest_bayes, ls_paper, summarise
@@ -31,20 +31,10 @@ def posterior_for(
     """(draws, meta) of ``variant`` on ``data_path``: the saved ``posterior`` when it was fitted to this very
     file with this variant, margin, roles and priors; else a fresh fit (not saved)."""
     model = FLP(variant, priors, margin=margin, roles=roles)
-    if posterior is not None and Path(posterior).is_file() and not refit:
-        try:
-            d = load_draws(posterior, kind="flp")
-        except PosteriorFileError:
-            d = None
-        same = d is not None and (
-            d.meta.get("data_hash") == file_hash(data_path)
-            and d.meta.get("model_id") == model.model_id
-            and float(d.meta.get("margin", -1)) == margin
-            and tuple(d.meta.get("roles", ())) == tuple(roles)
-        )
-        if same:
-            log(f"{variant}: using {posterior} (fitted to this {Path(data_path).name}; --refit to sample again)")
-            return d.values, d.meta
+    saved = None if refit else model.saved_fit(posterior, data_path)
+    if saved is not None:
+        log(f"{variant}: using {posterior} (fitted to this {Path(data_path).name}; --refit to sample again)")
+        return saved.draws.values, saved.meta
     from bayes_perflaw.core.fitting import report_fit
 
     log(f"fitting FLP {variant!r} on {Path(data_path).name} (roles {list(roles)})")

@@ -217,6 +217,10 @@ class FLP(BayesModel):
         self.margin, self.roles = float(margin), tuple(roles)
         super().__init__(variant, priors, preset)
 
+    def identity(self) -> dict[str, Any]:
+        """The data selection is part of what a fitted FLP is: the emergent margin and the roles fitted."""
+        return {"margin": self.margin, "roles": list(self.roles)}
+
     @classmethod
     def parse_variant(cls, name: str) -> FlpVariant:
         return parse_variant(name)

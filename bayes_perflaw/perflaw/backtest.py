@@ -58,7 +58,7 @@ def holdout_check(
     ``mmlu`` and ``release`` required); models also in the reference table are an error. The shipped
     posterior is scored too, as ``predict`` uses it, when it was fitted to ``data_path``."""
     from bayes_perflaw.core.paths import default_posterior
-    from bayes_perflaw.core.posterior import load_draws
+    from bayes_perflaw.perflaw.model import PerformanceLaw
 
     train = prepare(load_reference(data_path), VARIANTS["era"]).table
     test = read_validated(holdout_path, require_law_inputs=True)
@@ -69,7 +69,7 @@ def holdout_check(
         raise DataError(f"models also in the reference table: {both}", source=str(holdout_path), column="model")
     shipped = {}
     if default_posterior().is_file():
-        post = load_draws(default_posterior())
+        post = PerformanceLaw.load(default_posterior()).draws
         if post.meta.get("data_hash") == file_hash(data_path):
             shipped[f"shipped posterior ({post.meta['variant']}, as predict uses it)"] = post
     log(f"held-out check: fit on {len(train)} reference models, predict {len(test)} from {holdout_path}")

@@ -167,32 +167,35 @@ class PerformanceLaw(BayesModel):
 
     def loglik(self, data: FitData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Pointwise log-likelihood (draws, obs) of the reported scores, NumPy."""
-        return {"mmlu": self._pointwise(data, self._mu(data, values), values)[0]}
+        return {"mmlu": self._loglik(data, self._mu(data, values), values)}
 
-    def _pointwise(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int = 0):
-        """(log-likelihood, replicated scores on the censored scale), both shaped like ``mu`` (..., obs)."""
-        sigma = values["sigma"][..., data.source_idx]
-        nu = np.asarray(values["nu"])[..., None]
+    def _loglik(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Pointwise log-likelihood for the law's mean ``mu`` (draws, obs)."""
+        sigma = values["sigma"][:, data.source_idx]
         y = np.maximum(data.y, FLOOR_CENSOR)
         if _t4(self.priors):
-            ll = censored_t4_logp(y, data.censored, mu, sigma)
-        else:
-            ll = censored_t_logp_scipy(y, data.censored, mu, sigma, nu)
+            return censored_t4_logp(y, data.censored, mu, sigma)
+        return censored_t_logp_scipy(y, data.censored, mu, sigma, values["nu"][:, None])
+
+    def _replicate(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int) -> np.ndarray:
+        """Replicated scores on the censored scale (draws, obs): posterior predictive for the PPC."""
         rng = np.random.default_rng(seed)
-        eps = rng.standard_t(np.broadcast_to(nu, mu.shape)) * sigma
-        return ll, np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)
+        eps = rng.standard_t(np.broadcast_to(values["nu"][:, None], mu.shape)) * values["sigma"][:, data.source_idx]
+        return np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)
 
     def finish(self, idata, data: FitData, config):
         """log_likelihood, posterior_predictive, observed_data and fit_data groups, computed in NumPy through
         the same functions as prediction."""
         import xarray as xr
 
+        from bayes_perflaw.core.posterior import draws_from_idata
+
         post = idata.posterior
-        shape = (post.sizes["chain"], post.sizes["draw"])
-        values = {k: np.asarray(v.values, dtype=float).reshape(-1, *v.shape[2:]) for k, v in post.data_vars.items()}
-        mu = self._mu(data, values, config.seed).reshape(*shape, -1)
-        nested = {k: np.asarray(post[k].values, dtype=float) for k in post.data_vars}
-        loglik, replicate = self._pointwise(data, mu, nested, config.seed)
+        shape = (post.sizes["chain"], post.sizes["draw"], len(data.y))
+        values = draws_from_idata(idata, {}).values  # flattened over chains
+        mu = self._mu(data, values, config.seed)
+        loglik = self._loglik(data, mu, values).reshape(shape)
+        replicate = self._replicate(data, mu, values, config.seed).reshape(shape)
         dims = ("chain", "draw", "obs")
         coords = {"chain": post.chain.values, "draw": post.draw.values, "obs": data.table["model"].to_numpy(dtype=str)}
         ll = xr.Dataset({"mmlu": (dims, loglik)}, coords=coords)

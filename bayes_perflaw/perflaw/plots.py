@@ -22,9 +22,9 @@ BASE_RECIPE = {
 SWEEPS = {"tokens_T": np.geomspace(0.1, 40.0, 60), "params_B": np.geomspace(0.1, 500.0, 60)}
 
 
-def fit_table(law) -> pd.DataFrame:
-    """The posterior's own fit rows as a recipe table (from the file's ``fit_data`` group)."""
-    fit_df = law.idata.fit_data.to_dataframe().reset_index(drop=True)
+def fit_table(idata) -> pd.DataFrame:
+    """A posterior's own fit rows as a recipe table (from its ``fit_data`` group)."""
+    fit_df = idata.fit_data.to_dataframe().reset_index(drop=True)
     for c in ("release", "organization", "model", "mmlu_source_kind"):
         if c in fit_df:
             fit_df[c] = fit_df[c].astype(str)
@@ -33,7 +33,7 @@ def fit_table(law) -> pd.DataFrame:
 
 def predicted_vs_reported(law, table: pd.DataFrame | None = None):
     """(fig, ax) of :func:`predicted_vs_reported_table` for ``table`` (default: the fit data)."""
-    table = fit_table(law) if table is None else table
+    table = fit_table(law.idata) if table is None else table
     pred = law.predict(table)
     if "release" not in pred:
         pred["release"] = ""

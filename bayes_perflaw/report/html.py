@@ -23,7 +23,7 @@ import pandas as pd
 
 from bayes_perflaw.core.diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
 from bayes_perflaw.core.tables import atomic_write, write_csv
-from bayes_perflaw.perflaw.plots import predicted_vs_reported_table
+from bayes_perflaw.perflaw.plots import fit_table, predicted_vs_reported_table
 from bayes_perflaw.perflaw.priors import B_REF_PAPER
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
@@ -237,11 +237,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     def failing(row: pd.Series) -> bool:
         return bool(row["r_hat"] > RHAT_MAX or row["ess_bulk"] < ess_min or row["ess_tail"] < ess_min)
 
-    fit_df = idata.fit_data.to_dataframe().reset_index(drop=True)
-    fit_df["release"] = fit_df["release"].astype(str)
-    fit_df["organization"] = fit_df["organization"].astype(str)
-    fit_df["model"] = fit_df["model"].astype(str)
-    fit_df["mmlu_source_kind"] = fit_df["mmlu_source_kind"].astype(str)
+    fit_df = fit_table(idata)
     pred = predict_bayes(fit_df, draws)
     residuals = pred[["model", "organization", "release", "mmlu", "mmlu_median", "mmlu_lo", "mmlu_hi"]].copy()
     residuals["residual"] = residuals["mmlu"] - residuals["mmlu_median"]

@@ -21,6 +21,12 @@ from bayes_perflaw.perflaw.model import PerformanceLaw, read_recipes
 from bayes_perflaw.screening.mixture import component_terms, mixture_loglik, mixture_replicate
 
 
+def law_model(variant: str, priors: dict[str, Any] | None = None, preset: str | None = None) -> PerformanceLaw:
+    """The Performance Law for ``variant``, or its screening mixture for a mixture variant (era_mix, plain_mix)."""
+    cls = Screening if variant in Screening.variants else PerformanceLaw
+    return cls(variant=variant, priors=priors, preset=preset)
+
+
 class Screening(PerformanceLaw):
     """Flags reported MMLU scores that do not fit their recipe: ``Screening.load().screen(claims)``."""
 
@@ -49,11 +55,13 @@ class Screening(PerformanceLaw):
         terms = component_terms(y, cens > 0.5, mu, sigma, weights, up, down, xp=pt)
         pm.Potential("mmlu_mixture", pm.math.logsumexp(pt.stack(terms), axis=0).sum())
 
-    def _pointwise(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int = 0):
-        sigma = values["sigma"][..., data.source_idx]
+    def _loglik(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
         parts = (values["mix_weights"], values["shift_high"], values["shift_low"])
-        loglik = mixture_loglik(data.y, data.censored, mu, sigma, *parts)
-        return loglik, mixture_replicate(mu, sigma, *parts, seed)
+        return mixture_loglik(data.y, data.censored, mu, values["sigma"][:, data.source_idx], *parts)
+
+    def _replicate(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int) -> np.ndarray:
+        parts = (values["mix_weights"], values["shift_high"], values["shift_low"])
+        return mixture_replicate(mu, values["sigma"][:, data.source_idx], *parts, seed)
 
     def screen(self, claims, prob: float = 0.9, threshold: float = 0.05) -> pd.DataFrame:
         """Screening columns for recipes with a reported ``mmlu``: the input, the predicted interval, ``p_high``,
