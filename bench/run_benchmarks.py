@@ -246,12 +246,13 @@ def main() -> int:
     from bayes_perflaw.core.posterior import load_draws
     from bayes_perflaw.core.tables import read_table
     from bayes_perflaw.perflaw.baselines import bootstrap_predict
-    from bayes_perflaw.perflaw.model import prepare
+    from bayes_perflaw.perflaw.data import prepare
+    from bayes_perflaw.perflaw.mean import VARIANTS
     from bayes_perflaw.perflaw.predict import predict_bayes
     from bayes_perflaw.perflaw.schema import validate
 
     df = validate(read_table(reference_table()), require_law_inputs=False)
-    train = prepare(df, "plain").table
+    train = prepare(df, VARIANTS["plain"]).table
     rec = validate(recipes().astype(str), require_law_inputs=True)
     t0 = time.perf_counter()
     bootstrap_predict(train, train["mmlu"].to_numpy(), rec, n_boot=1000, seed=0)

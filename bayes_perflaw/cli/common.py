@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
-from bayes_perflaw.core.units import parse_size
+from bayes_perflaw.core.units import parse_flag as size_flag
 
 EXIT_USER_ERROR = 2
 
@@ -40,16 +40,6 @@ def strict_status(meta: dict, strict: bool, command: str) -> int:
         print(f"bayes-perflaw {command}: --strict: the fit did not converge (see above); exit code 1", file=sys.stderr)
         return 1
     return 0
-
-
-def size_flag(value: str | None, kind: str, flag: str) -> float | None:
-    """A size flag with its unit (``15T``, ``8B``) in law units; an error names the flag."""
-    if value is None:
-        return None
-    try:
-        return parse_size(value, kind, bare_in_unit=False)
-    except DataError as err:
-        raise DataError(err.detail, source="command line", column=flag) from None
 
 
 # --- recipes from the command line ----------------------------------------------------------

@@ -16,7 +16,7 @@ from bayes_perflaw.core.errors import DataError
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file as strings (cells untouched; parsing is :func:`schema.validate`'s job)."""
+    """Read a CSV file as strings (cells untouched; parsing is :func:`bayes_perflaw.perflaw.schema.validate`'s job)."""
     path = Path(path)
     if not path.is_file():
         raise DataError("no such file", source=str(path))

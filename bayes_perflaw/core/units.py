@@ -61,3 +61,14 @@ def parse_size(value: object, kind: str, *, bare_in_unit: bool = True) -> float:
         f"{value!r} is ambiguous for a {kind} count: give a unit (e.g. '{number:g}{unit}') "
         f"or an absolute count (e.g. '{number * scale:.3g}')"
     )
+
+
+def parse_flag(value: object, kind: str, flag: str, source: str | None = "command line") -> float | None:
+    """A size given as an option (``15T``, ``8B``; a bare number is ambiguous) in the law's unit, None when
+    absent; an error names the option (and ``source``)."""
+    if value is None:
+        return None
+    try:
+        return parse_size(value, kind, bare_in_unit=False)
+    except UnitError as err:
+        raise UnitError(err.detail, source=source, column=flag) from None

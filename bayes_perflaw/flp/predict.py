@@ -185,7 +185,7 @@ def recipe_from_sizes(params=None, tokens=None, flops=None) -> dict[str, float]:
     """Stage-1 inputs for a recipe: ``params`` and ``tokens`` with units (``"7B"``, ``"4T"``, or absolute counts
     such as ``7e9``), or ``flops`` alone. Errors name the flag (``--params``, ``--tokens``, ``--flops``)."""
     from bayes_perflaw.core.errors import DataError
-    from bayes_perflaw.core.units import parse_size
+    from bayes_perflaw.core.units import parse_flag
 
     given = [f for f, v in (("--params", params), ("--tokens", tokens)) if v is not None]
     if len(given) == 1:
@@ -194,13 +194,8 @@ def recipe_from_sizes(params=None, tokens=None, flops=None) -> dict[str, float]:
     if given and flops is not None:
         raise DataError("give --params and --tokens, or --flops, not both", column="--flops")
     if given:
-        sizes = {}
-        for flag, value, kind, scale in (("--params", params, "params", 1e9), ("--tokens", tokens, "tokens", 1e12)):
-            try:
-                sizes[kind] = parse_size(value, kind, bare_in_unit=False) * scale
-            except DataError as err:
-                raise DataError(err.detail, column=flag) from None
-        return recipe(n_params=sizes["params"], tokens=sizes["tokens"])
+        n = parse_flag(params, "params", "--params", source=None) * 1e9
+        return recipe(n_params=n, tokens=parse_flag(tokens, "tokens", "--tokens", source=None) * 1e12)
     if flops is None:
         raise DataError("nothing to predict: give --params and --tokens (e.g. 7B, 4T), or --flops")
     return recipe(flops=_flops_value(flops))

@@ -1,6 +1,6 @@
 """How peers get intervals today: a least-squares refit of the law with a bootstrap (NumPy only).
 
-For a fixed gamma the Performance Law is linear in its coefficients (SCIENCE.md 1.1):
+For a fixed gamma the Performance Law is linear in its coefficients (Wu & Tang 2024, arXiv 2408.09895):
 ``raw = sum_i w_i (ln x_i - gamma**2 q) + b``. The bootstrap resamples rows, refits, and adds a
 resampled residual, so its intervals carry coefficient uncertainty and scatter (a percentile
 prediction interval). Same design conventions as the paper law (d as given, MoE at beta = 0.5).

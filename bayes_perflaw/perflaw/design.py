@@ -5,7 +5,7 @@ Conventions (stated once, used by the paper law, the Bayesian model and every pr
   FFN width is scaled by 2/3, the gated width with the same parameter count (2hd = 3hd'), so that
   d means the same thing for GPT-3/OPT/Falcon-style and SwiGLU models. The published law uses d as
   given (that is how its coefficients were fitted), so the paper baseline keeps ``False``.
-* MoE (package extension, SCIENCE.md 1.2): activated FFN width ``k*moe + shared``, total
+* MoE (package extension; the paper's are not available): activated FFN width ``k*moe + shared``, total
   ``E*moe + shared``; activated parameters A and total S. The equivalent dense size is
   ``A*(S/A)**beta``; a dense first layer (DeepSeek ``first_k_dense_replace``) is ignored.
 """

@@ -22,7 +22,7 @@ class LawInputs(NamedTuple):
     """Design of the Performance Law in log space (natural logs), one entry per recipe.
 
     For a dense model the ``dln_*`` terms are zero. For a mixture of experts the equivalent dense
-    size is ``A * (S/A)**beta`` (package extension, SCIENCE.md 1.2): ``ln S_eff = ln_params_active
+    size is ``A * (S/A)**beta`` (package extension): ``ln S_eff = ln_params_active
     + beta * dln_params`` and likewise for the FFN width.
     """
 
@@ -101,7 +101,7 @@ def perflaw_paper_form(layers, hidden, ffn, tokens_T, params_B, w, b, gamma=1.0)
     return u, raw, bound_score(raw)
 
 
-# --- the law as one matrix product (SCIENCE.md 1.1) --------------------------------------------
+# --- the law as one matrix product (Wu & Tang 2024, arXiv 2408.09895) --------------------------
 
 
 def perflaw_features(ln_n, ln_h, ln_d, ln_t_capped, q, ln_t_excess=0.0) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 ``mu = soft_ceiling(raw + era[release bin] + org[organisation])`` with ``raw`` the Performance Law
 (:func:`laws.perflaw_raw`) on the gated-equivalent design, its effective tokens extended by the
-over-training return ``kappa`` (:func:`laws.ln_effective_tokens`; 0 = the published cap).
+over-training return ``kappa`` (:func:`bayes_perflaw.perflaw.laws.ln_effective_tokens`; 0 = the published cap).
 Observed scores are Student-t around ``mu`` with a noise scale per source kind, **left-censored** at
 ``FLOOR_CENSOR``: a score within 5 points of four-choice chance says only that the model is at most
 there (the same threshold FLP uses for the emergent phase). Predicted scores are floored at chance

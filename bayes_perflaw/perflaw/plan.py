@@ -8,7 +8,7 @@ the same stated assumptions (configurable): gated FFN (3hd), 8 KV heads of dim 1
 86400 x MFU x GPUs x days.
 
 For dense plans the law is linear in its coefficients, so the (plans x draws) means are one matrix
-product of :func:`laws.perflaw_features` and :func:`laws.perflaw_coefficients` (SCIENCE.md 1.1).
+product of :func:`laws.perflaw_features` and :func:`laws.perflaw_coefficients` (Wu & Tang 2024, arXiv 2408.09895).
 A plan has no release date: it is one era step past the fit data (drift + random-walk spread), one
 shared draw of that future per posterior draw. Plans are processed in chunks (bounded memory) and
 only summaries are kept: P(MMLU >= target) and the interval come from the same predictive draws.

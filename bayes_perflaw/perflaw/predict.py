@@ -1,9 +1,9 @@
 """Predicting MMLU for recipes: NumPy only (no PyMC, PyTensor, xarray or ArviZ on this path).
 
-Output columns added to the input (DESIGN.md 3): ``mmlu_mean``, ``mmlu_median``, ``mmlu_lo``,
+Output columns added to the input: ``mmlu_mean``, ``mmlu_median``, ``mmlu_lo``,
 ``mmlu_hi`` -- an **equal-tailed** interval at probability ``prob``. For the point (paper) law
 lo = hi = mean. The Bayesian law pushes every posterior draw through the same law functions the
-PyMC model was built from (:mod:`bayes_law`), adds the era and organisation effects (extrapolated
+PyMC model was built from (:mod:`bayes_perflaw.perflaw.mean`), adds the era and organisation effects (extrapolated
 with their random-walk / population spread where the recipe lies outside the fit data), and, unless
 ``noise=False``, Student-t evaluation noise of the recipe's source kind: the interval is then for a
 *reported* score; without noise it is for the law's mean.
@@ -160,8 +160,8 @@ def predict_bayes(
 ) -> pd.DataFrame:
     """The input table with Bayesian predictive summaries appended.
 
-    With ``mapping`` (a benchmark-mapping posterior, :mod:`mapping`) the MMLU draws are also pushed
-    through the mapping, adding ``<benchmark>_mean`` ... columns that carry both uncertainties.
+    With ``mapping`` (a benchmark-mapping posterior, :mod:`bayes_perflaw.benchmarks.mapping`) the MMLU
+    draws are also pushed through the mapping, adding ``<benchmark>_mean`` ... columns that carry both uncertainties.
     """
     parts = []
     for k, (_, d) in enumerate(iter_predictive(df, post, noise=noise, seed=seed, source=source)):

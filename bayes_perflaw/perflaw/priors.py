@@ -4,7 +4,7 @@ A prior is a ``pymc_extras.prior.Prior`` dict (``{"dist": ..., "kwargs": {...}}`
 configuration is plain JSON: it is saved with every posterior and can be given by users
 (``--priors FILE.json``), merged over a preset. Two presets:
 
-* ``paper``: coefficients centred on the published values (SCIENCE.md 1.1) with scales that let
+* ``paper``: coefficients centred on the published values (arXiv 2408.09895) with scales that let
   each move by a few points across the range of its input (sd 1.5 per unit of ln N, ln h, ln d;
   0.75 per unit of ln T');
 * ``weak``: centred on zero with wide scales.

@@ -1,7 +1,7 @@
 """The published Performance Law (Wu & Tang 2024): the deterministic baseline.
 
-Coefficients from the authors' planner tool (wuch15/performance-law-planner, plan.py, Aug 2024),
-as quoted in SCIENCE.md 1.1. For a MoE the paper's exact formulas are not available; the baseline
+Coefficients from the authors' planner tool (wuch15/performance-law-planner, plan.py, Aug 2024; Wu & Tang
+2024, arXiv 2408.09895). For a MoE the paper's exact formulas are not available; the baseline
 uses the geometric mean of total and activated size (beta = 0.5), a second-hand account of it.
 """
 

@@ -251,7 +251,8 @@ def _check_moe_consistency(df: pd.DataFrame, source: str | None) -> None:
 
 
 def read_validated(path, **kwargs) -> pd.DataFrame:
-    """Read a CSV file (:func:`tables.read_table`) and :func:`validate` it, naming the file in errors."""
+    """Read a CSV file (:func:`bayes_perflaw.core.tables.read_table`) and :func:`validate` it, naming the file
+    in errors."""
     from bayes_perflaw.core.tables import read_table
 
     return validate(read_table(path), source=str(path), **kwargs)

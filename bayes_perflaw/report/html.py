@@ -2,7 +2,8 @@
 
 ``write_report(posterior, out_dir)`` writes ``out_dir/index.html`` (inline CSS, figures embedded as
 PNG) and the tables as CSV beside it. Every figure is drawn through :func:`figure`, which turns a
-failure into a visible note instead of stopping the report. Thresholds are PyMC's (diagnostics.py).
+failure into a visible note instead of stopping the report. Thresholds are PyMC's
+(:mod:`bayes_perflaw.core.diagnostics`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ or shifted **up** by ``shift_high`` (contamination-like: test-set leakage, disti
 data) or **down** by ``shift_low`` (instability-like: precision loss, a broken run, weak data), all
 censored at the chance floor. Memberships are exact: for every posterior draw the three component
 densities give the posterior probability of each component, averaged over draws. For a new claim
-the same is done with the recipe's predicted mean (era extrapolated as in :mod:`predict`).
+the same is done with the recipe's predicted mean (era extrapolated as in :mod:`bayes_perflaw.perflaw.predict`).
 
 ``tail_prob`` is the two-sided posterior-predictive tail probability of the score under the inlier
 component, computed analytically per draw: ``2 * min(P(y_rep <= y), P(y_rep >= y))``; for a row that

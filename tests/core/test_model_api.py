@@ -152,3 +152,18 @@ def test_notebook_example_runs_in_a_fresh_directory(tmp_path):
     assert "draws: {'model': 2, 'draw': 4000}" in res.stdout
     assert "refused: recipes, row 1 (model 'llama3-8b-like'), column 'params_B'" in res.stdout
     assert not any(Path(tmp_path).iterdir())  # it writes nothing where it runs
+
+
+def test_saved_fit_is_this_model_on_this_data(tmp_path):
+    """What `fit --skip-if-current` and the FLP backtest's reuse ask: the same model id and the same data file."""
+    shipped, ref = ROOT / "models" / "perflaw.nc", reference_table()
+    assert bp.PerformanceLaw(variant="era").saved_fit(shipped, ref) is not None
+    assert bp.PerformanceLaw(variant="era_org").saved_fit(shipped, ref) is None  # another variant
+    assert bp.PerformanceLaw(variant="era", priors={"kappa": 0}).saved_fit(shipped, ref) is None  # other priors
+    other = tmp_path / "ref.csv"
+    other.write_bytes(ref.read_bytes() + b"\n")
+    assert bp.PerformanceLaw(variant="era").saved_fit(shipped, other) is None  # another data file
+    assert bp.PerformanceLaw().saved_fit(tmp_path / "missing.nc", ref) is None
+    ladder, flp = data_dir() / "flp" / "olmo_ladder.csv", ROOT / "models" / "flp-olmo.nc"
+    assert bp.FLP().saved_fit(flp, ladder) is not None
+    assert bp.FLP(margin=0.1).saved_fit(flp, ladder) is None  # the data selection is part of the id
