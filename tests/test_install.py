@@ -58,3 +58,16 @@ def test_wheel_install_gives_working_command_with_bundled_data(tmp_path):
     assert f"{bounded:.2f}" in res.stdout
     res = subprocess.run([py, "-m", "bayes_perflaw", "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert res.stdout.startswith("bayes-perflaw 0.1.0")
+    # the notebook surface of the Python API, from the wheel, in a new directory (shipped posteriors bundled)
+    nb = tmp_path / "nb"
+    nb.mkdir()
+    res = subprocess.run([py, str(ROOT / "examples" / "notebook_api.py")], capture_output=True, text=True, cwd=nb)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "draws: {'model': 2, 'draw': 4000}" in res.stdout and "refused: recipes, row 1" in res.stdout
+    origin = subprocess.run(
+        [py, "-c", "import bayes_perflaw as bp; print(bp.PerformanceLaw.load().path)"],
+        capture_output=True,
+        text=True,
+        cwd=nb,
+    )
+    assert str(venv) in origin.stdout and "_bundled" in origin.stdout
