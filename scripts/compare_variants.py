@@ -16,8 +16,8 @@ def main(out: Path = ROOT / "reports" / "model_comparison.md") -> int:
     import arviz as az
 
     from bayes_perflaw.core.diagnostics import loo_summary
+    from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.core.paths import reference_table
-    from bayes_perflaw.core.tables import atomic_write, write_csv
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
     from bayes_perflaw.screening.model import law_model

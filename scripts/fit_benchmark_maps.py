@@ -26,8 +26,8 @@ def main() -> int:
     from bayes_perflaw.benchmarks.mapping import BENCHMARKS, PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, chain
     from bayes_perflaw.benchmarks.model import BenchmarkMap
     from bayes_perflaw.core.diagnostics import loo_summary
+    from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.core.posterior import file_hash
-    from bayes_perflaw.core.tables import atomic_write
 
     warnings.filterwarnings("ignore")
     data_path = ROOT / "data" / "benchmark_map.csv"

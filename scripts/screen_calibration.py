@@ -28,10 +28,10 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     import nutpie
 
     from bayes_perflaw.core.fitting import add_fixed
+    from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.core.paths import reference_table, screening_posterior
     from bayes_perflaw.core.posterior import Draws, draws_from_idata, load_draws
     from bayes_perflaw.core.sampling import clean_idata
-    from bayes_perflaw.core.tables import atomic_write
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
     from bayes_perflaw.perflaw.predict import latent_mean

@@ -30,9 +30,9 @@ def note_for(model: str, notes: str) -> str:
 
 
 def main(out: Path = ROOT / "reports" / "screening.md", top: int = 6) -> int:
+    from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.core.paths import reference_table, screening_posterior
     from bayes_perflaw.core.posterior import load_draws
-    from bayes_perflaw.core.tables import atomic_write
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.data import prepare
     from bayes_perflaw.perflaw.mean import VARIANTS

@@ -23,7 +23,7 @@ EXIT_USER_ERROR = 2
 
 def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
     """Write ``df`` to ``output`` atomically, or print the chosen columns as a table."""
-    from bayes_perflaw.core.tables import write_csv
+    from bayes_perflaw.core.outputs import write_csv
 
     if output is not None:
         write_csv(df, output)

@@ -23,7 +23,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]

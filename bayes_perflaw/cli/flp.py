@@ -69,7 +69,7 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_flp_backtest(args: argparse.Namespace) -> int:
-    from bayes_perflaw.core.tables import atomic_write, write_csv
+    from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.flp.backtest import backtest_markdown, run_backtest
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]

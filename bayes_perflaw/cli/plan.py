@@ -14,7 +14,7 @@ from bayes_perflaw.core.errors import DataError
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Rank architectures and token counts under a compute budget."""
-    from bayes_perflaw.core.tables import csv_appender
+    from bayes_perflaw.core.outputs import csv_appender
     from bayes_perflaw.perflaw.plan import Grid, budget_flops, plan, thin
 
     flops = budget_flops(args.flops, gpus=args.gpus, tflops=args.tflops, mfu=args.mfu, days=args.days)

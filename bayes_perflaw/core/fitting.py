@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from bayes_perflaw.core.outputs import atomic_write
 from bayes_perflaw.core.posterior import save_idata, utc_timestamp
 from bayes_perflaw.core.priors import is_fixed
 from bayes_perflaw.core.sampling import SamplerConfig, clean_idata, sample, sampler_version
-from bayes_perflaw.core.tables import atomic_write
 
 
 @dataclass

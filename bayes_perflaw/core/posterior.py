@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bayes_perflaw.core.errors import PosteriorFileError
-from bayes_perflaw.core.tables import atomic_write
+from bayes_perflaw.core.outputs import atomic_write
 
 FORMAT_VERSION = 2  # 2: files carry a model id (kind, variant, identity, priors, format) checked on load
 _LAW = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa", "nu", "sigma")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.diagnostics import BFMI_MIN, ESS_PER_CHAIN_MIN, PARETO_K_MAX, RHAT_MAX, key_vars, scalar_vars
-from bayes_perflaw.core.tables import atomic_write, write_csv
+from bayes_perflaw.core.outputs import atomic_write, write_csv
 from bayes_perflaw.perflaw.plots import fit_table, predicted_vs_reported_table
 from bayes_perflaw.perflaw.priors import B_REF_PAPER
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER

@@ -1,0 +1,179 @@
+"""Writing outputs safely: checked before work starts, written atomically, never destroying what they replace.
+
+Rules for every output path (``--output``, ``--out``, posterior files, reports):
+
+* ``-`` means standard output (where a command writes one table);
+* a symbolic link is followed: the file it points to is replaced, the link stays;
+* an existing target must be a regular file (a directory, FIFO, socket or device is refused);
+* the folder must exist or be creatable, and be writable; this is checked by :func:`check_output`
+  **before** a long fit or scan, by creating and removing a probe file there;
+* the content goes to a temporary file beside the target, renamed over it only when complete; on any
+  error or signal (SIGINT, SIGTERM: see :mod:`bayes_perflaw.cli.main`) the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_perflaw.core.errors import DataError
+
+STDOUT = "-"
+
+
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is the ``-`` that means standard output."""
+    return path is not None and str(path) == STDOUT
+
+
+def resolve_output(path: str | Path, *, what: str = "output", flag: str | None = None) -> Path:
+    """The file an output path writes to (symbolic links followed), after checking it can be a regular file.
+
+    Raises :class:`DataError` naming the path (and ``flag``) when it is empty, an existing directory or other
+    non-regular file, or when its folder is a file.
+    """
+    text = str(path)
+    if not text.strip():
+        raise DataError(f"the {what} path is empty", column=flag)
+    target = Path(os.path.realpath(text))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise DataError(f"cannot use {text!r} as the {what}: {err.strerror}", column=flag) from None
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (FIFO, socket or device)"
+        raise DataError(f"cannot write the {what} to {text!r}: it is {kind}", column=flag)
+    parent = _existing_ancestor(target.parent)
+    if not parent.is_dir():
+        raise DataError(f"cannot write the {what} to {text!r}: {str(parent)!r} is not a directory", column=flag)
+    return target
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def check_output(path: str | Path | None, *, what: str = "output", flag: str | None = None) -> Path | None:
+    """Check, before any long work, that ``path`` can be written (None and ``-`` pass).
+
+    Creates the missing folders, writes and removes a probe file beside the target. Returns the resolved target.
+    """
+    if path is None or is_stdout(path):
+        return None
+    target = resolve_output(path, what=what, flag=flag)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=target.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise DataError(f"cannot write the {what} to {str(path)!r}: {err.strerror}", column=flag) from None
+    if target.exists() and not os.access(target, os.W_OK):
+        raise DataError(f"cannot write the {what} to {str(path)!r}: permission denied", column=flag)
+    return target
+
+
+def check_output_dir(path: str | Path, *, what: str = "output folder", flag: str | None = None) -> Path:
+    """Check that a folder of outputs (``--out DIR``) is a directory or can be created, and is writable."""
+    text = str(path)
+    if not text.strip():
+        raise DataError(f"the {what} path is empty", column=flag)
+    folder = Path(os.path.realpath(text))
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"cannot use {text!r} as the {what}: it exists and is not a directory", column=flag)
+    ancestor = _existing_ancestor(folder)
+    if not ancestor.is_dir():
+        raise DataError(f"cannot create the {what} {text!r}: {str(ancestor)!r} is not a directory", column=flag)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".bayes_perflaw.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise DataError(f"cannot write to the {what} {text!r}: {err.strerror}", column=flag) from None
+    return folder
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``'s target, then rename it into place.
+
+    If ``write`` raises (or a signal interrupts it), the temporary file is removed and the target is left as
+    it was. Returns the path as given.
+    """
+    target, tmp = _temp_beside(path)
+    try:
+        write(tmp)
+        _publish(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Path(path)
+
+
+def _temp_beside(path: str | Path) -> tuple[Path, Path]:
+    target = resolve_output(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return target, Path(tmp)
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    if target.exists():  # keep the permissions of the file being replaced
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # mkstemp makes 0600; new outputs get the usual permissions
+    os.chmod(tmp, mode)
+    os.replace(tmp, target)
+
+
+@contextmanager
+def csv_appender(path: str | Path, float_format: str = "%.4f") -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Yield ``append(df)`` streaming chunks into ``path`` (``-``: standard output); a file appears only if
+    the block succeeds. A block that appends nothing writes nothing: call ``append`` with an empty frame to
+    write the header alone."""
+    if is_stdout(path):
+        import sys
+
+        yield _appender(sys.stdout, float_format)
+        return
+    target, tmp = _temp_beside(path)
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            yield _appender(fh, float_format)
+        _publish(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _appender(fh, float_format: str) -> Callable[[pd.DataFrame], None]:
+    first = [True]
+
+    def append(df: pd.DataFrame) -> None:
+        df.to_csv(fh, index=False, header=first[0], float_format=float_format, lineterminator="\n")
+        first[0] = False
+
+    return append
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.4f") -> Path:
+    """Write ``df`` to ``path`` atomically (``-``: standard output)."""
+    if is_stdout(path):
+        import sys
+
+        df.to_csv(sys.stdout, index=False, float_format=float_format, lineterminator="\n")
+        return Path(path)
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=float_format, encoding="utf-8"))
