@@ -120,7 +120,8 @@ def bench_plan() -> list[str]:
     """Planner: default grid (authors' budget), in process and whole process; a ~5M-plan grid's memory."""
     from bayes_perflaw.core.paths import default_posterior
     from bayes_perflaw.core.posterior import load_draws
-    from bayes_perflaw.perflaw.plan import Grid, plan, thin
+    from bayes_perflaw.perflaw.plan import Grid, plan
+    from bayes_perflaw.perflaw.predict import thin
 
     flops = 376e12 * 86400 * 0.4 * 1024 * 30
     post = thin(load_draws(default_posterior()), 1000)

@@ -46,7 +46,7 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     mean_draw = Draws(
         "screen", shipped.meta, {k: v.mean(axis=0, keepdims=True) for k, v in shipped.values.items()}, shipped.coords
     )
-    mu = latent_mean(table, mean_draw, np.random.default_rng(0))[:, 0]
+    mu = latent_mean(table, mean_draw, 0)[:, 0]
     kinds = shipped.coords["source_kind"]
     sigma = mean_draw.values["sigma"][0][[kinds.index(k) for k in table["mmlu_source_kind"].replace("", "developer")]]
 

@@ -63,7 +63,7 @@ def test_wheel_install_gives_working_command_with_bundled_data(tmp_path):
     nb.mkdir()
     res = subprocess.run([py, str(ROOT / "examples" / "notebook_api.py")], capture_output=True, text=True, cwd=nb)
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "draws: {'model': 2, 'draw': 4000}" in res.stdout and "refused: recipes, row 1" in res.stdout
+    assert "draws: {'model': 2, 'draw': 1000}" in res.stdout and "refused: recipes, row 1" in res.stdout
     origin = subprocess.run(
         [py, "-c", "import bayes_perflaw as bp; print(bp.PerformanceLaw.load().path)"],
         capture_output=True,

@@ -54,16 +54,20 @@ def map_slope(mmlu, params: dict[str, Any], variant: str, xp: Any = np):
     raise ValueError(f"unknown mapping variant {variant!r}")
 
 
-def chain(mmlu_draws: np.ndarray, post, seed: int = 0) -> np.ndarray:
+def chain(mmlu_draws: np.ndarray, post, seed: int = 0, noise: np.ndarray | None = None) -> np.ndarray:
     """Push (recipes x draws) MMLU draws through the mapping posterior ``post`` (a ``Draws``).
 
-    Draw d of MMLU is paired with a mapping draw chosen at random (seeded), and the mapping's noise is
-    added, so the result carries both uncertainties. Clipped to [0, 100].
+    Draw d of MMLU is paired with a mapping draw chosen at random (seeded, the same pairing for every row),
+    and the mapping's noise is added, so the result carries both uncertainties. ``noise``: standard normal
+    draws of the same shape (e.g. keyed by row, :mod:`bayes_perflaw.core.streams`); default from the seed.
+    Clipped to [0, 100].
     """
     rng = np.random.default_rng(seed)
     n_draws = mmlu_draws.shape[-1]
     pick = rng.integers(0, post.n_draws, n_draws)
     params = {k: v[pick][None, :] for k, v in post.values.items() if v.ndim == 1}
     mean = map_mean(mmlu_draws, params, post.meta["variant"])
-    noisy = mean + params["sigma"] * rng.standard_normal(mmlu_draws.shape)
+    if noise is None:
+        noise = rng.standard_normal(mmlu_draws.shape)
+    noisy = mean + params["sigma"] * noise
     return np.clip(noisy, 0.0, 100.0)

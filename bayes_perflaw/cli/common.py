@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.core.errors import DataError
-from bayes_perflaw.core.units import parse_flag as size_flag
 
 EXIT_USER_ERROR = 2
 
@@ -27,11 +28,24 @@ def emit(df: pd.DataFrame, output: Path | None, columns: Sequence[str]) -> None:
 
     if output is not None:
         write_csv(df, output)
-        print(f"wrote {len(df)} rows to {output}")
+        if str(output) != "-":
+            print(f"wrote {len(df)} rows to {output}")
         return
     show = [c for c in columns if c in df.columns]
     with pd.option_context("display.max_rows", 500, "display.width", 200):
         print(df[show].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+
+@contextmanager
+def progress_bar(total: int, unit: str, *, enabled: bool = True, minimum: int = 20_000):
+    """Yield ``step(n)`` advancing a progress bar on stderr when it is a terminal and the job is big enough."""
+    if not (enabled and total >= minimum and sys.stderr.isatty()):
+        yield lambda n: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def strict_status(meta: dict, strict: bool, command: str) -> int:
@@ -47,31 +61,31 @@ def strict_status(meta: dict, strict: bool, command: str) -> int:
 
 def add_recipe_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("one recipe (instead of --input)")
-    g.add_argument("--hf-config", type=Path, help="a Hugging Face config.json (dense or MoE)")
+    count = at.integer(1)
+    g.add_argument("--hf-config", type=at.input_file, help="a Hugging Face config.json (dense or MoE)")
     g.add_argument("--model", help="name for the recipe row")
-    g.add_argument("--layers", type=int, help="transformer layers N")
-    g.add_argument("--hidden", type=int, help="hidden size h")
-    g.add_argument("--ffn", type=int, help="dense FFN size d (intermediate_size)")
-    g.add_argument("--tokens", help="training tokens with a unit: 15T, 15e12, 300B")
-    g.add_argument("--params", help="total parameters with a unit: 8B, 70.6B, 405e9, 135M")
+    g.add_argument("--layers", type=count, help="transformer layers N")
+    g.add_argument("--hidden", type=count, help="hidden size h")
+    g.add_argument("--ffn", type=count, help="dense FFN size d (intermediate_size)")
+    g.add_argument("--tokens", type=at.size_text("tokens"), help="training tokens with a unit: 15T, 15e12, 300B")
+    g.add_argument("--params", type=at.size_text("params"), help="total parameters with a unit: 8B, 405e9, 135M")
     g.add_argument("--plain-ffn", action="store_true", help="non-gated FFN (2 matrices, d ~ 4h)")
-    g.add_argument("--experts", type=int, help="MoE: routed experts")
-    g.add_argument("--experts-per-tok", type=int, help="MoE: routed experts per token")
-    g.add_argument("--moe-ffn", type=int, help="MoE: width of one routed expert")
-    g.add_argument("--shared-ffn", type=int, help="MoE: total width of shared experts")
-    g.add_argument("--active-params", help="MoE: activated parameters with a unit")
+    g.add_argument("--experts", type=count, help="MoE: routed experts")
+    g.add_argument("--experts-per-tok", type=count, help="MoE: routed experts per token")
+    g.add_argument("--moe-ffn", type=count, help="MoE: width of one routed expert")
+    g.add_argument("--shared-ffn", type=at.integer(0), help="MoE: total width of shared experts")
+    g.add_argument("--active-params", type=at.size_text("params"), help="MoE: activated parameters with a unit")
 
 
 def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
-    """One recipe row (strings, as read from a CSV) from flags or --hf-config; None if neither."""
+    """One recipe row from flags or --hf-config (None if neither), as a CSV would give it: sizes keep the text
+    typed (``15T``), after checking that it reads as a size, so that the value is converted once."""
     from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
 
-    tokens = size_flag(args.tokens, "tokens", "--tokens")
-    params = size_flag(args.params, "params", "--params")
-    active = size_flag(args.active_params, "params", "--active-params")
+    sizes = {"tokens_T": args.tokens, "params_B": args.params, "active_params_B": args.active_params}
     if args.hf_config:
         rec = recipe_from_config(load_config(args.hf_config), source=str(args.hf_config))
-        rec["params_estimated"] = params is None
+        rec["params_estimated"] = args.params is None
         name = Path(args.hf_config).parent.name or "config"
     elif args.layers is not None or args.hidden is not None:
         rec = {
@@ -88,23 +102,23 @@ def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     else:
         return None
     rec["model"] = args.model or name
-    rec["tokens_T"] = tokens
-    if params is not None:
-        rec["params_B"] = params
-    if active is not None:
-        rec["active_params_B"] = active
+    for column, text in sizes.items():
+        if text is not None:
+            rec[column] = text  # checked by the flag's type (argtypes.size); the table reads the unit
+        elif column == "tokens_T":
+            rec[column] = None
     row = {k: ("" if v is None else str(v)) for k, v in rec.items()}
     return pd.DataFrame([row])
 
 
-def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tuple[pd.DataFrame, str]:
-    """Validated recipes from --input or from the recipe flags, and a name for messages."""
+def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Recipes from --input or from the recipe flags: (validated table, the cells as read, name for messages)."""
     from bayes_perflaw.core.tables import read_table
     from bayes_perflaw.perflaw.schema import validate
 
     row = recipe_from_args(args)
     if args.input is not None and row is not None:
-        raise DataError("give either --input or a single recipe (flags / --hf-config), not both")
+        raise DataError("give either --input or a single recipe (flags / --hf-config), not both", column="--input")
     if args.input is not None:
         source = str(args.input)
         raw = read_table(args.input)
@@ -112,8 +126,12 @@ def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tup
         source = str(args.hf_config) if args.hf_config else "command line"
         raw = row
     else:
-        raise DataError("nothing to predict: give --input FILE.csv, --hf-config FILE or --layers/--hidden/... flags")
-    return validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu), source
+        raise DataError(
+            "nothing to predict: give --input FILE.csv, --hf-config FILE or --layers/--hidden/... flags",
+            column="--input",
+        )
+    table = validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu)
+    return table, raw, source
 
 
 # --- benchmark mapping ------------------------------------------------------------------------
@@ -126,7 +144,7 @@ def add_benchmark_flags(p: argparse.ArgumentParser) -> None:
         default="mmlu",
         help="also predict this benchmark through the shipped MMLU mapping (default mmlu)",
     )
-    p.add_argument("--map-posterior", type=Path, help="benchmark-mapping posterior (default: shipped)")
+    p.add_argument("--map-posterior", type=at.input_file, help="benchmark-mapping posterior (default: shipped)")
 
 
 def mapping_from_args(args: argparse.Namespace):
@@ -148,11 +166,11 @@ def add_sampling_flags(
     from bayes_perflaw.core.sampling import SAMPLERS
 
     p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS backend (default nutpie)")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--tune", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=1, help=seed_help)
-    p.add_argument("--priors", type=Path, help="JSON of prior overrides merged over the preset")
+    p.add_argument("--chains", type=at.integer(1, 64), default=4)
+    p.add_argument("--draws", type=at.integer(1, 1_000_000), default=1000)
+    p.add_argument("--tune", type=at.integer(0, 1_000_000), default=1000)
+    p.add_argument("--seed", type=at.seed, default=1, help=seed_help)
+    p.add_argument("--priors", type=at.input_file, help="JSON of prior overrides merged over the preset")
 
 
 def add_sampler_flags(p: argparse.ArgumentParser) -> None:
@@ -160,7 +178,7 @@ def add_sampler_flags(p: argparse.ArgumentParser) -> None:
     from bayes_perflaw.core.paths import reference_table
     from bayes_perflaw.perflaw.priors import PRESETS
 
-    p.add_argument("--data", type=Path, default=reference_table(), help="reference table (default: bundled)")
+    p.add_argument("--data", type=at.input_file, default=reference_table(), help="reference table (default: bundled)")
     add_sampling_flags(p)
     p.add_argument("--prior-preset", choices=sorted(PRESETS), default="paper")
 

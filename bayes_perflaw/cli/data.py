@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import emit
+from bayes_perflaw.core.errors import DataError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -28,8 +29,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.schema import law_gaps, read_validated
 
     df = read_validated(args.data, require_law_inputs=False)
+    if "mmlu" not in df.columns:
+        raise DataError("missing required column 'mmlu' (the reported score to compare with)", source=str(args.data))
     gaps = law_gaps(df)
     usable = (gaps == "") & df["mmlu"].notna()
+    if not usable.any():
+        raise DataError("no row has every input of the law and an mmlu score", source=str(args.data), column="mmlu")
     for model, gap in zip(df["model"][~usable], gaps[~usable], strict=True):
         print(f"skipped {model}: lacks {gap or 'mmlu'}")
     table = df[usable].reset_index(drop=True)
@@ -56,13 +61,15 @@ def add_parser(sub) -> None:
     from bayes_perflaw.core.paths import default_posterior, reference_table
 
     p = sub.add_parser("validate", help="check a recipe/reference table and list rows with gaps")
-    p.add_argument("path", type=Path, nargs="?", default=reference_table())
+    p.add_argument("path", type=at.input_file, nargs="?", default=reference_table())
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("evaluate", help="predictions vs reported scores on a reference table")
-    p.add_argument("--data", type=Path, default=reference_table())
+    p.add_argument("--data", type=at.input_file, default=reference_table())
     p.add_argument("--law", choices=["bayes", "paper"], default="bayes", help="Bayesian posterior (default) or paper")
-    p.add_argument("--posterior", type=Path, default=default_posterior(), help="posterior file (default: shipped)")
-    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for --law paper (default 1)")
-    p.add_argument("--output", type=Path, help="CSV to write (default: print)")
+    p.add_argument(
+        "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
+    )
+    p.add_argument("--gamma", type=at.gamma, default=1.0, help="precision loss for --law paper (default 1)")
+    p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: print)")
     p.set_defaults(func=cmd_evaluate)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import add_sampler_flags, fit_and_save, overrides_from_args, priors_from_args
 
 
@@ -52,7 +53,7 @@ def add_fit_parser(sub) -> None:
     p = sub.add_parser("fit", help="sample the Bayesian Performance Law and save the posterior")
     add_sampler_flags(p)
     p.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
-    p.add_argument("--out", type=Path, default=default_posterior(), help="posterior netCDF to write")
+    p.add_argument("--out", type=at.output_file, default=default_posterior(), help="posterior netCDF to write")
     p.add_argument("--strict", action="store_true", help="exit code 1 (and no file) if the fit does not converge")
     p.add_argument("--skip-if-current", action="store_true", help="do nothing if --out was fitted to this --data")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -64,10 +65,10 @@ def add_backtest_parser(sub) -> None:
 
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
     add_sampler_flags(p)
-    p.add_argument("--split-date", default="2024-04", help="YYYY-MM (default 2024-04)")
+    p.add_argument("--split-date", type=at.month, default="2024-04", help="YYYY-MM (default 2024-04)")
     p.add_argument(
         "--holdout",
-        type=Path,
+        type=at.input_file,
         help="instead of a date split: fit on all of --data, predict this table of later models "
         "(e.g. data/post_table_models.csv)",
     )
@@ -76,5 +77,5 @@ def add_backtest_parser(sub) -> None:
         default="plain,era,era_org",
         help=f"comma-separated, of {', '.join(VARIANTS)} (default: not mixtures)",
     )
-    p.add_argument("--out", type=Path, default=Path("reports/backtest.md"))
+    p.add_argument("--out", type=at.output_file, default=Path("reports/backtest.md"), help="Markdown (and .csv)")
     p.set_defaults(func=cmd_backtest)

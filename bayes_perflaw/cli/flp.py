@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import add_sampling_flags, emit, fit_and_save, overrides_from_args, sampler_kwargs
 from bayes_perflaw.core.errors import DataError
 
@@ -46,8 +47,6 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
     from bayes_perflaw.flp.model import FLP
     from bayes_perflaw.flp.predict import predict_recipe, recipe_from_sizes
 
-    if not 0 < args.prob < 1:
-        raise DataError(f"--prob must be in (0, 1), got {args.prob}", column="--prob")
     try:
         x = recipe_from_sizes(args.params, args.tokens, args.flops)
     except DataError as err:
@@ -109,9 +108,16 @@ def add_parser(sub) -> None:
     )
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", type=Path, default=default_ladder(), help="ladder table (default: OLMo-2 ladder)")
+        p.add_argument(
+            "--data", type=at.input_file, default=default_ladder(), help="ladder table (default: OLMo-2 ladder)"
+        )
         add_sampling_flags(p)
-        p.add_argument("--margin", type=float, default=DEFAULT_MARGIN, help="emergent phase: accuracy > chance + this")
+        p.add_argument(
+            "--margin",
+            type=at.number(0.0, 1.0, hi_open=True),
+            default=DEFAULT_MARGIN,
+            help="emergent phase: accuracy > chance + this (a fraction, default 0.05)",
+        )
         p.add_argument(
             "--roles", default="ladder", help="comma-separated roles to fit (never 'target'; default ladder)"
         )
@@ -119,21 +125,25 @@ def add_parser(sub) -> None:
     p = fsub.add_parser("fit", help="sample both stages and save the posterior")
     common(p)
     p.add_argument("--variant", default=DEFAULT_VARIANT, help=variant_help)
-    p.add_argument("--out", type=Path, default=default_flp_posterior())
+    p.add_argument("--out", type=at.output_file, default=default_flp_posterior())
     p.add_argument("--strict", action="store_true", help="exit 1 and write nothing if the fit did not converge")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_flp_fit)
 
     p = fsub.add_parser("predict", help="accuracy per task for a recipe (parameters and tokens, or FLOPs)")
-    p.add_argument("--posterior", type=Path, default=default_flp_posterior())
-    p.add_argument("--params", help="parameters, e.g. 7B")
-    p.add_argument("--tokens", help="training tokens, e.g. 4T")
-    p.add_argument("--flops", help="training FLOPs (6 N D), e.g. 1.6e23 (power/irreducible stage 1 only)")
+    p.add_argument("--posterior", type=at.input_file, default=default_flp_posterior())
+    p.add_argument("--params", type=at.size_text("params"), help="parameters, e.g. 7B")
+    p.add_argument("--tokens", type=at.size_text("tokens"), help="training tokens, e.g. 4T")
+    p.add_argument(
+        "--flops",
+        type=at.number(0.0, 1e35, lo_open=True),
+        help="training FLOPs (6 N D), e.g. 1.6e23 (power/irreducible stage 1 only)",
+    )
     p.add_argument("--task", action="append", help="only this task (repeatable)")
-    p.add_argument("--prob", type=float, default=0.9)
+    p.add_argument("--prob", type=at.probability, default=0.9)
     p.add_argument("--no-noise", action="store_true", help="interval of the mean accuracy, without evaluation noise")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", type=Path)
+    p.add_argument("--seed", type=at.seed, default=0)
+    p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: a table)")
     p.set_defaults(func=cmd_flp_predict)
 
     p = fsub.add_parser("backtest", help="fit on the ladder, predict the held-out targets; Bayesian vs least squares")
@@ -141,12 +151,14 @@ def add_parser(sub) -> None:
     p.add_argument("--variants", default=DEFAULT_VARIANT, help=f"comma-separated; each {variant_help}")
     p.add_argument(
         "--posterior",
-        type=Path,
+        type=at.input_file,
         default=default_flp_posterior(),
         help="reuse this posterior when it was fitted to --data with the same variant (default: shipped)",
     )
     p.add_argument("--refit", action="store_true", help="always sample, even when a matching posterior exists")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates of the least-squares fit")
-    p.add_argument("--prob", type=float, default=0.9)
-    p.add_argument("--out", type=Path, default=Path("reports/flp"))
+    p.add_argument(
+        "--boot", type=at.integer(1, 100_000), default=1000, help="bootstrap replicates of the least squares"
+    )
+    p.add_argument("--prob", type=at.probability, default=0.9)
+    p.add_argument("--out", type=at.output_dir, default=Path("reports/flp"))
     p.set_defaults(func=cmd_flp_backtest)

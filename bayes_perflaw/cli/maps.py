@@ -4,8 +4,8 @@ ships the best by LOO through ``scripts/fit_benchmark_maps.py``)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import add_sampling_flags, fit_and_save, overrides_from_args
 
 
@@ -29,9 +29,11 @@ def add_parser(sub) -> None:
     p = msub.add_parser("fit", help="fit one mapping and save its posterior")
     p.add_argument("--benchmark", choices=sorted(BENCHMARKS), default="mmlu-pro")
     p.add_argument("--variant", default="logistic", help="logistic (default), linear, or published (MMLU-Pro only)")
-    p.add_argument("--data", type=Path, default=data_dir() / "benchmark_map.csv", help="model, mmlu and the score")
+    p.add_argument(
+        "--data", type=at.input_file, default=data_dir() / "benchmark_map.csv", help="model, mmlu and the score"
+    )
     add_sampling_flags(p)
-    p.add_argument("--out", type=Path, help="posterior to write (default: the shipped map-<benchmark>.nc)")
+    p.add_argument("--out", type=at.output_file, help="posterior to write (default: the shipped map-<benchmark>.nc)")
     p.add_argument("--strict", action="store_true", help="exit 1 and write nothing if the fit did not converge")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_map_fit)

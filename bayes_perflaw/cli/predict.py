@@ -6,18 +6,20 @@ The fast path: NumPy and h5py only, never PyMC, ArviZ or SciPy.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import numpy as np
-
-from bayes_perflaw.cli.common import add_benchmark_flags, add_recipe_flags, emit, load_recipes, mapping_from_args
-from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.cli import argtypes as at
+from bayes_perflaw.cli.common import (
+    add_benchmark_flags,
+    add_recipe_flags,
+    emit,
+    load_recipes,
+    mapping_from_args,
+    progress_bar,
+)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    if not np.isfinite(args.gamma) or args.gamma <= 0:
-        raise DataError(f"must be a positive number, got {args.gamma}", source="command line", column="--gamma")
-    df, _ = load_recipes(args)
+    df, raw, source = load_recipes(args)
     mapping = mapping_from_args(args)
     cols = ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"]
     if mapping is not None:
@@ -26,23 +28,36 @@ def cmd_predict(args: argparse.Namespace) -> int:
         prefix = column(args.benchmark)
         cols = ["model", "mmlu_median", f"{prefix}_mean", f"{prefix}_median", f"{prefix}_lo", f"{prefix}_hi"]
     if args.law == "paper":
-        from bayes_perflaw.perflaw.predict import predict_paper, predict_paper_mapped
+        from bayes_perflaw.perflaw.predict import predict_paper, predict_paper_mapped, with_predictions
 
         if mapping is None:
             out = predict_paper(df, gamma=args.gamma)
         else:
             out = predict_paper_mapped(df, args.gamma, mapping, args.prob, args.seed)
+        out = with_predictions(raw, out[[c for c in out.columns if c not in df.columns]])
     else:
         from bayes_perflaw.perflaw.model import PerformanceLaw
         from bayes_perflaw.perflaw.predict import predict_bayes
 
         post = PerformanceLaw.load(args.posterior).draws
-        out = predict_bayes(df, post, prob=args.prob, noise=not args.no_noise, seed=args.seed, mapping=mapping)
+        with progress_bar(len(df), "recipes", enabled=not args.no_progress) as step:
+            out = predict_bayes(
+                df,
+                post,
+                prob=args.prob,
+                noise=not args.no_noise,
+                seed=args.seed,
+                mapping=mapping,
+                draws=args.draws,
+                keep=raw,
+                where=source,
+                progress=step,
+            )
         kind = "reported score" if not args.no_noise else "law mean (no observation noise)"
         if args.output is None:
             print(
-                f"# Bayesian law ({post.meta.get('variant')}, {post.n_draws} draws from {args.posterior}); "
-                f"{args.prob:.0%} equal-tailed interval for the {kind}"
+                f"# Bayesian law ({post.meta.get('variant')}, {min(args.draws, post.n_draws)} of {post.n_draws} "
+                f"draws from {args.posterior}); {args.prob:.0%} equal-tailed interval for the {kind}"
             )
     if mapping is not None and args.output is None:
         print(
@@ -55,19 +70,28 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def add_parser(sub) -> None:
     from bayes_perflaw.core.paths import default_posterior
-    from bayes_perflaw.perflaw.predict import DEFAULT_SEED
+    from bayes_perflaw.perflaw.predict import DEFAULT_DRAWS, DEFAULT_SEED
 
     p = sub.add_parser("predict", help="predict MMLU for recipes (CSV, flags or HF config)")
-    p.add_argument("--input", type=Path, help="CSV of recipes (see data/README.md for columns)")
-    p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
+    p.add_argument("--input", type=at.input_file, help="CSV of recipes (see data/README.md for columns)")
+    p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: a table)")
     p.add_argument(
         "--law", choices=["bayes", "paper"], default="bayes", help="Bayesian posterior (default) or published law"
     )
-    p.add_argument("--posterior", type=Path, default=default_posterior(), help="posterior file (default: shipped)")
-    p.add_argument("--prob", type=float, default=0.9, help="interval probability (default 0.9)")
+    p.add_argument(
+        "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
+    )
+    p.add_argument("--prob", type=at.probability, default=0.9, help="interval probability (default 0.9)")
     p.add_argument("--no-noise", action="store_true", help="interval for the law's mean, without evaluation noise")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the predictive draws")
-    p.add_argument("--gamma", type=float, default=1.0, help="precision loss for --law paper (default 1)")
+    p.add_argument("--seed", type=at.seed, default=DEFAULT_SEED, help="seed of the predictive draws")
+    p.add_argument(
+        "--draws",
+        type=at.integer(1),
+        default=DEFAULT_DRAWS,
+        help=f"posterior draws used, thinned evenly (default {DEFAULT_DRAWS}; more: less Monte Carlo error, slower)",
+    )
+    p.add_argument("--gamma", type=at.gamma, default=1.0, help="precision loss for --law paper (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (shown on a terminal for big inputs)")
     add_benchmark_flags(p)
     add_recipe_flags(p)
     p.set_defaults(func=cmd_predict)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bayes_perflaw.cli import argtypes as at
+
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML diagnostic report of a posterior."""
@@ -21,6 +23,8 @@ def add_parser(sub) -> None:
     from bayes_perflaw.core.paths import default_posterior
 
     p = sub.add_parser("report", help="write a self-contained HTML diagnostic report of a posterior")
-    p.add_argument("--posterior", type=Path, default=default_posterior(), help="posterior file (default: shipped)")
-    p.add_argument("--out", type=Path, default=Path("reports/perflaw"), help="folder for index.html and CSVs")
+    p.add_argument(
+        "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
+    )
+    p.add_argument("--out", type=at.output_dir, default=Path("reports/perflaw"), help="folder for index.html and CSVs")
     p.set_defaults(func=cmd_report)

@@ -6,10 +6,10 @@ With the shipped mixture posterior this needs NumPy and h5py only; ``--refit`` s
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pandas as pd
 
+from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import add_benchmark_flags, emit, mapping_from_args
 from bayes_perflaw.core.errors import DataError
 
@@ -20,8 +20,6 @@ def cmd_screen(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.schema import law_gaps, read_validated
     from bayes_perflaw.screening.screen import screen_table, screen_table_mapped
 
-    if not 0 < args.threshold < 1:
-        raise DataError(f"must be in (0, 1), got {args.threshold}", column="--threshold")
     score = "mmlu" if args.benchmark == "mmlu" else column(args.benchmark)
     if args.refit and score != "mmlu":
         raise DataError(
@@ -92,11 +90,15 @@ def add_parser(sub) -> None:
     from bayes_perflaw.core.paths import screening_posterior
 
     p = sub.add_parser("screen", help="flag reported scores that do not fit their recipe (contamination / instability)")
-    p.add_argument("--input", type=Path, required=True, help="CSV of recipes with a reported mmlu per row")
-    p.add_argument("--output", type=Path, help="CSV to write (default: print a table)")
-    p.add_argument("--posterior", type=Path, default=screening_posterior(), help="mixture posterior (default: shipped)")
-    p.add_argument("--threshold", type=float, default=0.05, help="flag when the two-sided tail probability is below")
-    p.add_argument("--prob", type=float, default=0.9, help="interval probability (default 0.9)")
+    p.add_argument("--input", type=at.input_file, required=True, help="CSV of recipes with a reported mmlu per row")
+    p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: a table)")
+    p.add_argument(
+        "--posterior", type=at.input_file, default=screening_posterior(), help="mixture posterior (default: shipped)"
+    )
+    p.add_argument(
+        "--threshold", type=at.probability, default=0.05, help="flag when the two-sided tail probability is below"
+    )
+    p.add_argument("--prob", type=at.probability, default=0.9, help="interval probability (default 0.9)")
     p.add_argument("--refit", action="store_true", help="fit the mixture to this table instead of the shipped one")
     g = p.add_argument_group("--refit: sampling")
     add_sampling_flags(g, seed_help="--refit: seed")

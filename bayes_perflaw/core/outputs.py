@@ -25,6 +25,28 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 
 STDOUT = "-"
+_data_stream: list = []  # where '-' writes; set by the CLI when it sends its messages to stderr
+
+
+@contextmanager
+def stdout_for_data() -> Iterator[None]:
+    """Within the block, ``-`` outputs go to the current standard output and everything else printed goes to
+    standard error, so that ``--output -`` gives a clean CSV on stdout."""
+    import sys
+    from contextlib import redirect_stdout
+
+    _data_stream.append(sys.stdout)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _data_stream.pop()
+
+
+def _stdout():
+    import sys
+
+    return _data_stream[-1] if _data_stream else sys.stdout
 
 
 def is_stdout(path: str | Path | None) -> bool:
@@ -63,19 +85,25 @@ def _existing_ancestor(folder: Path) -> Path:
     return folder
 
 
+def _probe(folder: Path) -> None:
+    """Create and remove a file in ``folder`` (raises OSError if it cannot be written)."""
+    fd, probe = tempfile.mkstemp(prefix=".bayes_perflaw.", suffix=".probe", dir=folder)
+    os.close(fd)
+    os.unlink(probe)
+
+
 def check_output(path: str | Path | None, *, what: str = "output", flag: str | None = None) -> Path | None:
     """Check, before any long work, that ``path`` can be written (None and ``-`` pass).
 
-    Creates the missing folders, writes and removes a probe file beside the target. Returns the resolved target.
+    Writes and removes a probe file in the target's folder, or in its nearest existing ancestor when the
+    folder is still to be created (nothing is created: a run that fails later leaves no trace). Returns the
+    resolved target.
     """
     if path is None or is_stdout(path):
         return None
     target = resolve_output(path, what=what, flag=flag)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=target.parent)
-        os.close(fd)
-        os.unlink(probe)
+        _probe(_existing_ancestor(target.parent))
     except OSError as err:
         raise DataError(f"cannot write the {what} to {str(path)!r}: {err.strerror}", column=flag) from None
     if target.exists() and not os.access(target, os.W_OK):
@@ -84,7 +112,8 @@ def check_output(path: str | Path | None, *, what: str = "output", flag: str | N
 
 
 def check_output_dir(path: str | Path, *, what: str = "output folder", flag: str | None = None) -> Path:
-    """Check that a folder of outputs (``--out DIR``) is a directory or can be created, and is writable."""
+    """Check that a folder of outputs (``--out DIR``) is a directory or can be created there, and is writable
+    (nothing is created)."""
     text = str(path)
     if not text.strip():
         raise DataError(f"the {what} path is empty", column=flag)
@@ -95,10 +124,7 @@ def check_output_dir(path: str | Path, *, what: str = "output folder", flag: str
     if not ancestor.is_dir():
         raise DataError(f"cannot create the {what} {text!r}: {str(ancestor)!r} is not a directory", column=flag)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".bayes_perflaw.", suffix=".probe", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        _probe(ancestor)
     except OSError as err:
         raise DataError(f"cannot write to the {what} {text!r}: {err.strerror}", column=flag) from None
     return folder
@@ -145,9 +171,7 @@ def csv_appender(path: str | Path, float_format: str = "%.4f") -> Iterator[Calla
     the block succeeds. A block that appends nothing writes nothing: call ``append`` with an empty frame to
     write the header alone."""
     if is_stdout(path):
-        import sys
-
-        yield _appender(sys.stdout, float_format)
+        yield _appender(_stdout(), float_format)
         return
     target, tmp = _temp_beside(path)
     try:
@@ -172,8 +196,6 @@ def _appender(fh, float_format: str) -> Callable[[pd.DataFrame], None]:
 def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.4f") -> Path:
     """Write ``df`` to ``path`` atomically (``-``: standard output)."""
     if is_stdout(path):
-        import sys
-
-        df.to_csv(sys.stdout, index=False, float_format=float_format, lineterminator="\n")
+        df.to_csv(_stdout(), index=False, float_format=float_format, lineterminator="\n")
         return Path(path)
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=float_format, encoding="utf-8"))

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bayes_perflaw.core import signals
 from bayes_perflaw.core.errors import DataError, SamplerNotAvailableError
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
@@ -112,6 +113,7 @@ def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
             compute_convergence_checks=False,
             target_accept=config.target_accept,
         )
+    signals.check()  # a sampler that caught Ctrl-C returns a partial trace: never use it
     t2 = time.perf_counter()
     return idata, {"compile_s": round(t1 - t0, 2), "sampling_s": round(t2 - t1, 2)}
 

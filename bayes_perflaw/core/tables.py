@@ -11,22 +11,93 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 
 
+def _blank(record: list[str]) -> bool:
+    """A record pandas skips: an empty line, or one of spaces only."""
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _records(text: str):
+    """The non-blank CSV records of ``text``, as the csv module reads them (cells not yet stripped)."""
+    return (r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if not _blank(r))
+
+
+def _check_header(header: list[str], source: str) -> list[str]:
+    """The stripped column names; refuses an empty name or a name given twice (which pandas would rename)."""
+    names = [cell.strip() for cell in header]
+    for k, name in enumerate(names):
+        if not name:
+            hint = " (a trailing comma?)" if k == len(names) - 1 else ""
+            raise DataError(
+                f"header cell {k + 1} of {len(names)} is empty (every column needs a name){hint}", source=source
+            )
+    first: dict[str, int] = {}
+    for k, name in enumerate(names):
+        if name in first:
+            raise DataError(
+                f"the header names this column twice (cells {first[name] + 1} and {k + 1})", source=source, column=name
+            )
+        first[name] = k
+    return names
+
+
+def _long_row(text: str, names: list[str], source: str) -> DataError | None:
+    """The error for the first data row with more cells than the header, if any (numbered as pandas numbers rows)."""
+    model_at = names.index("model") if "model" in names else None
+    try:
+        records = _records(text)
+        next(records, None)  # the header
+        for row, record in enumerate(records, start=1):
+            if len(record) > len(names):
+                extra = record[len(names) :]
+                hint = " (a trailing comma?)" if not any(c.strip() for c in extra) else ""
+                model = record[model_at].strip() if model_at is not None else None
+                message = f"has {len(record)} cells for {len(names)} columns{hint}"
+                return DataError(message, source=source, row=row, model=model or None)
+    except csv.Error:
+        return None
+    return None
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file as strings (cells untouched; parsing is :func:`bayes_perflaw.perflaw.schema.validate`'s job)."""
+    """Read a CSV file as strings (cells untouched; parsing is :func:`bayes_perflaw.perflaw.schema.validate`'s job).
+
+    Refused with a :class:`DataError` naming the file (and the row or column at fault): a missing file, a
+    directory, an unreadable or binary file, an empty one, invalid CSV, a header with an empty or repeated column
+    name, a data row with more cells than the header. The frame records the file in ``attrs["source"]``.
+    """
     path = Path(path)
+    source = str(path)
+    if path.is_dir():
+        raise DataError("is a directory, not a CSV file", source=source)
+    if not path.exists():
+        raise DataError("no such file", source=source)
     if not path.is_file():
-        raise DataError("no such file", source=str(path))
+        raise DataError("not a regular file (a CSV file is needed)", source=source)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataError(f"not a CSV text file (undecodable byte at position {err.start})", source=str(path)) from None
+        raise DataError(f"not a CSV text file (undecodable byte at position {err.start})", source=source) from None
+    except OSError as err:
+        raise DataError(f"cannot read the file ({err.strerror or err})", source=source) from None
     if "\x00" in text:
-        raise DataError("not a CSV text file (binary content)", source=str(path))
+        raise DataError("not a CSV text file (binary content)", source=source)
     if not text.strip():
-        raise DataError("the file is empty", source=str(path))
+        raise DataError("the file is empty", source=source)
+    try:
+        header = next(_records(text), None)
+    except csv.Error as err:
+        raise DataError(f"not a valid CSV file ({str(err).strip()})", source=source) from None
+    if header is None:
+        raise DataError("the file is empty", source=source)
+    names = _check_header(header, source)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, csv.Error) as err:
-        raise DataError(f"not a valid CSV file ({str(err).strip()})", source=str(path)) from None
-    df.columns = [str(c).strip() for c in df.columns]
+        invalid = DataError(f"not a valid CSV file ({str(err).strip()})", source=source)
+        raise (_long_row(text, names, source) or invalid) from None
+    if not isinstance(df.index, pd.RangeIndex) or len(df.columns) != len(names):
+        # pandas took the first column as an index: some rows have more cells than the header
+        raise _long_row(text, names, source) or DataError("rows have more cells than the header", source=source)
+    df.columns = names
+    df.attrs["source"] = source
     return df

@@ -7,7 +7,8 @@ Rules (the same for tokens and parameters):
 * a plain number of at least 1e6 is an absolute count (``405e9`` parameters, ``1.5e13`` tokens);
 * a plain number below 1e6 is read in the column's unit when it has one (``tokens_T``: trillions,
   ``params_B``: billions) and is ambiguous otherwise (command-line flags), which is an error;
-* zero, negative, NaN and infinite sizes are errors.
+* zero, negative, NaN and infinite sizes are errors, and so are sizes beyond ``LARGEST`` (1e21 tokens, 1e18
+  parameters: a thousand times anything trained), which would only overflow the arithmetic downstream.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bayes_perflaw.core.errors import UnitError
 SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 TARGET = {"tokens": (1e12, "T"), "params": (1e9, "B")}
 ABSOLUTE_MIN = 1e6
+LARGEST = {"tokens": 1e21, "params": 1e18}  # absolute counts
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]?)\s*$")
 
 
@@ -52,11 +54,17 @@ def parse_size(value: object, kind: str, *, bare_in_unit: bool = True) -> float:
     if number <= 0:
         raise UnitError(f"{kind} count must be positive, got {value!r}")
     if suffix:
-        return number * SUFFIX[suffix] / scale
-    if number >= ABSOLUTE_MIN:
-        return number / scale
-    if bare_in_unit:
-        return number
+        count = number * SUFFIX[suffix]
+    elif number >= ABSOLUTE_MIN:
+        count = number
+    elif bare_in_unit:
+        count = number * scale
+    else:
+        count = None
+    if count is not None:
+        if count > LARGEST[kind]:
+            raise UnitError(f"{kind} count {value!r} is implausibly large (more than {LARGEST[kind]:.0e})")
+        return count / scale
     raise UnitError(
         f"{value!r} is ambiguous for a {kind} count: give a unit (e.g. '{number:g}{unit}') "
         f"or an absolute count (e.g. '{number * scale:.3g}')"

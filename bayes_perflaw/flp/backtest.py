@@ -31,7 +31,11 @@ def posterior_for(
     """(draws, meta) of ``variant`` on ``data_path``: the saved ``posterior`` when it was fitted to this very
     file with this variant, margin, roles and priors; else a fresh fit (not saved)."""
     model = FLP(variant, priors, margin=margin, roles=roles)
+    if posterior is not None and not refit and Path(posterior).exists():
+        FLP.read(posterior)  # a file that is not an FLP posterior (or is corrupt) is refused, not silently ignored
     saved = None if refit else model.saved_fit(posterior, data_path)
+    if saved is None and posterior is not None and not refit and Path(posterior).exists():
+        log(f"{variant}: {posterior} holds another variant, prior or data file: fitting afresh")
     if saved is not None:
         log(f"{variant}: using {posterior} (fitted to this {Path(data_path).name}; --refit to sample again)")
         return saved.draws.values, saved.meta

@@ -58,7 +58,8 @@ def prepare(df: pd.DataFrame, variant: LawVariant) -> FitData:
     skipped = [(m, r) for m, r, k in zip(df["model"], reasons, keep, strict=True) if not k]
     table = df[keep].reset_index(drop=True)
     if len(table) < 8:
-        raise DataError(f"only {len(table)} usable rows (need at least 8 to fit the law)")
+        message = f"only {len(table)} usable rows (need at least 8 to fit the law)"
+        raise DataError(message, source=df.attrs.get("source"))  # the file, recorded by read_table / validate
     kinds_raw = table.get("mmlu_source_kind", pd.Series([""] * len(table)))
     kinds = kinds_raw.replace("", DEFAULT_SOURCE_KIND).astype(str)
     source_kinds = sorted(kinds.unique())

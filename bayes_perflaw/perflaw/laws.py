@@ -85,6 +85,14 @@ def soft_ceiling(raw, xp: Any = np):
     return xp.where(raw > CEILING_KNEE, CEILING_KNEE + 10.0 * xp.tanh(0.1 * raw - 9.0), raw)
 
 
+def soft_ceiling_inplace(raw: np.ndarray) -> np.ndarray:
+    """:func:`soft_ceiling` of a NumPy array, in place (only the entries above the knee are touched)."""
+    above = raw > CEILING_KNEE
+    if above.any():
+        raw[above] = CEILING_KNEE + 10.0 * np.tanh(0.1 * raw[above] - 9.0)
+    return raw
+
+
 def bound_score(raw, xp: Any = np):
     """The published bounding: chance floor 25, soft ceiling above 90."""
     return xp.maximum(CHANCE_MMLU, soft_ceiling(raw, xp))

@@ -163,7 +163,7 @@ class PerformanceLaw(BayesModel):
 
         meta = {"kind": self.kind, "variant": self.variant_name, **self.design_meta(data)}
         coords = {"source_kind": data.source_kinds, "organization": data.orgs}
-        return latent_mean(data.table, Draws(self.kind, meta, values, coords), np.random.default_rng(seed)).T
+        return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed).T
 
     def loglik(self, data: FitData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Pointwise log-likelihood (draws, obs) of the reported scores, NumPy."""
@@ -207,24 +207,31 @@ class PerformanceLaw(BayesModel):
 
     # --- the Python API (NumPy over draws; figures in :mod:`bayes_perflaw.perflaw.plots`) ------------
 
-    def predict(self, recipes, prob: float = 0.9, *, noise: bool = True, seed: int | None = None) -> pd.DataFrame:
+    def predict(
+        self, recipes, prob: float = 0.9, *, noise: bool = True, seed: int | None = None, draws: int | None = 1000
+    ) -> pd.DataFrame:
         """Predictive mean, median and equal-tailed ``prob`` interval of MMLU (percent) for each recipe: the
-        input columns unchanged, plus ``mmlu_mean``, ``mmlu_median``, ``mmlu_lo``, ``mmlu_hi``. ``recipes``: a
-        DataFrame (sizes with units such as ``"8B"``, ``"15T"``) or a CSV path. ``noise=False``: the law's mean."""
+        input columns unchanged (cells as given), plus ``mmlu_mean``, ``mmlu_median``, ``mmlu_lo``, ``mmlu_hi``.
+        ``recipes``: a DataFrame (sizes with units such as ``"8B"``, ``"15T"``) or a CSV path. ``noise=False``: the
+        law's mean. ``draws``: posterior draws used, thinned evenly (None: all). Each row's result depends on the
+        seed and the row only (its random numbers are keyed by its model name)."""
         from bayes_perflaw.perflaw.predict import DEFAULT_SEED, predict_bayes
 
-        table = read_recipes(recipes)
-        return predict_bayes(table, self.draws, prob=prob, noise=noise, seed=DEFAULT_SEED if seed is None else seed)
+        table, raw = read_recipes(recipes, with_raw=True)
+        seed = DEFAULT_SEED if seed is None else seed
+        return predict_bayes(table, self.draws, prob=prob, noise=noise, seed=seed, draws=draws, keep=raw)
 
-    def predict_draws(self, recipes, *, noise: bool = True, seed: int | None = None):
-        """Predictive draws of MMLU (percent) as an ``xarray.DataArray`` with dims ("model", "draw")."""
+    def predict_draws(self, recipes, *, noise: bool = True, seed: int | None = None, draws: int | None = 1000):
+        """Predictive draws of MMLU (percent) as an ``xarray.DataArray`` with dims ("model", "draw"): the draws
+        :meth:`predict` summarises (same seed and ``draws``)."""
         import xarray as xr
 
-        from bayes_perflaw.perflaw.predict import DEFAULT_SEED, iter_predictive
+        from bayes_perflaw.perflaw.predict import DEFAULT_SEED, iter_predictive, thin
 
         table = read_recipes(recipes)
         seed = DEFAULT_SEED if seed is None else seed
-        values = np.concatenate([d for _, d in iter_predictive(table, self.draws, noise=noise, seed=seed)])
+        post = thin(self.draws, draws)
+        values = np.concatenate([d for _, d in iter_predictive(table, post, noise=noise, seed=seed)])
         coords = {"model": table["model"].to_numpy(dtype=str), "draw": np.arange(values.shape[1])}
         return xr.DataArray(values, dims=("model", "draw"), coords=coords, name="mmlu", attrs={"units": "percent"})
 
@@ -248,15 +255,20 @@ class PerformanceLaw(BayesModel):
         return partial(self, column, recipe, values, prob)
 
 
-def read_recipes(recipes) -> pd.DataFrame:
+def read_recipes(recipes, *, with_raw: bool = False):
     """A validated recipe table from a DataFrame (strings or numbers; sizes may carry units) or a CSV path;
-    bad input raises the same :class:`~bayes_perflaw.core.errors.DataError` the command line reports."""
-    from bayes_perflaw.perflaw.schema import read_validated, validate
+    bad input raises the same :class:`~bayes_perflaw.core.errors.DataError` the command line reports.
+    ``with_raw``: also return the table as given (cells untouched), for outputs that pass them through."""
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.perflaw.schema import validate
 
     if isinstance(recipes, (str, Path)):
-        return read_validated(recipes, require_law_inputs=True)
-    if isinstance(recipes, pd.Series):
-        recipes = recipes.to_frame().T
-    if not isinstance(recipes, pd.DataFrame):
+        raw, source = read_table(recipes), str(recipes)
+    elif isinstance(recipes, pd.Series):
+        raw, source = recipes.to_frame().T, "recipes"
+    elif isinstance(recipes, pd.DataFrame):
+        raw, source = recipes, "recipes"
+    else:
         raise TypeError(f"recipes must be a pandas DataFrame or a CSV path, not {type(recipes).__name__}")
-    return validate(recipes, source="recipes", require_law_inputs=True)
+    table = validate(raw, source=source, require_law_inputs=True)
+    return (table, raw.reset_index(drop=True)) if with_raw else table

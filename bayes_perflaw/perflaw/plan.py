@@ -27,8 +27,10 @@ from bayes_perflaw.benchmarks.mapping import chain
 from bayes_perflaw.benchmarks.mapping import column as mapping_column
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.core.streams import RowNoise, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
 from bayes_perflaw.perflaw.mean import SCORE_MAX, SCORE_MIN
+from bayes_perflaw.perflaw.predict import Noise
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 RANKS = ("expected", "prob-target", "shallow")
@@ -103,6 +105,26 @@ class Grid:
             raise DataError("the grid is empty: check --hidden-*, --layers-* and --ffn-multiple")
         return pd.DataFrame(rows, columns=["num_hidden_layers", "hidden_size", "intermediate_size"])
 
+    def layer_count(self) -> int:
+        """Depths kept in [layers min, max] (the authors' rule keeps 6 and 7 mod 8)."""
+        lo, hi = self.layers
+        if not self.authors_layer_rule:
+            return max(0, hi - lo + 1)
+        return sum(1 for n in range(lo, hi + 1) if n % 8 in (6, 7))
+
+    def size(self) -> int:
+        """Number of plans (architectures x token counts), counted without building the grid."""
+        h0, h1, hs = self.hidden
+        widths = sum(
+            1
+            for h in range(h0, h1 + 1, hs)
+            for extra in range(0, self.ffn_max_extra + 1, self.ffn_step)
+            if (h + extra) % self.ffn_multiple == 0
+        )
+        t0, t1, ts = self.tokens
+        n_tok = max(0, int(np.ceil((t1 - t0) / ts - 1e-9))) if ts > 0 else 0
+        return widths * self.layer_count() * n_tok
+
     def token_values(self) -> np.ndarray:
         t0, t1, ts = self.tokens
         if not (0 < t0 < t1 and ts > 0):
@@ -118,20 +140,12 @@ class Grid:
         return (attn + 3 * hidden * ffn) * layers + embed
 
 
-def future_era(post: Draws, rng: np.random.Generator) -> np.ndarray:
+def future_era(post: Draws, seed: int) -> np.ndarray:
     """Era effect of an undated future model, one value per draw (shared by all plans)."""
     v = post.values
     if "era" not in v:
         return np.zeros(post.n_draws)
-    return v["drift_era"] + v["tau_era"] * rng.standard_normal(post.n_draws)
-
-
-def thin(post: Draws, n: int | None) -> Draws:
-    """Every k-th draw so that about ``n`` remain (None: all)."""
-    if n is None or n >= post.n_draws:
-        return post
-    idx = np.linspace(0, post.n_draws - 1, n).round().astype(int)
-    return Draws(post.kind, post.meta, {k: val[idx] for k, val in post.values.items()}, post.coords, post.fit_scores)
+    return v["drift_era"] + v["tau_era"] * keyed_normal(seed, "era:future", post.n_draws)
 
 
 def plan(
@@ -168,20 +182,23 @@ def plan(
     hidden_a = arch["hidden_size"].to_numpy(float)
     ffn_a = arch["intermediate_size"].to_numpy(float)
     size_a = grid.params(layers_a, hidden_a, ffn_a)
-    rng = np.random.default_rng(seed)
     prefix = "mmlu" if mapping is None else mapping_column(mapping.meta["benchmark"])
     names = {f"mmlu_{k}": f"{prefix}_{k}" for k in ("mean", "lo", "hi")}
     if post is None:
         coef = perflaw_coefficients(*W_PAPER, B_PAPER, 1.0)
-        sigma = nu = None
+        sigma = eps = None
     else:
         v = post.values
         coef = perflaw_coefficients(
-            v["w1"], v["w2"], v["w3"], v["w4"], v["b"] + future_era(post, rng), v["gamma"], v["kappa"]
+            v["w1"], v["w2"], v["w3"], v["w4"], v["b"] + future_era(post, seed), v["gamma"], v["kappa"]
         )
         kinds = post.coords["source_kind"]
         sigma = v["sigma"][:, kinds.index("developer") if "developer" in kinds else 0]
-        nu = float(v["nu"][0])
+        eps = Noise(post, seed) if noise else None
+    map_noise = None
+    if mapping is not None:
+        n_map = mapping.n_draws if post is None else post.n_draws
+        map_noise = RowNoise(stratified(n_map, seed + 1, "normal"), seed + 1)
     heap: list[tuple[float, float, int]] = []  # (rank key, -grid index, grid index): a min-heap of the top
     best_rows: dict[int, dict] = {}
     kept = 0
@@ -204,12 +221,12 @@ def plan(
         mu = soft_ceiling(feats @ coef)
         if post is None or not noise:
             draws = np.clip(mu, SCORE_MIN, SCORE_MAX)
-        else:
-            draws = np.clip(mu + sigma[None, :] * rng.standard_t(nu, size=mu.shape), SCORE_MIN, SCORE_MAX)
+        else:  # each plan's noise keyed by its grid index: a plan's result does not depend on the chunking
+            draws = np.clip(mu + sigma[None, :] * eps.take(row_keys(idx, seed, "noise")), SCORE_MIN, SCORE_MAX)
         if mapping is not None:  # scores on another benchmark: chain the MMLU draws through the mapping
             if draws.shape[1] == 1:
                 draws = np.repeat(draws, mapping.n_draws, axis=1)
-            draws = chain(draws, mapping, seed + start)
+            draws = chain(draws, mapping, seed, map_noise.take(row_keys(idx, seed, "map")))
         lo, hi = np.quantile(draws, [lo_q, hi_q], axis=1)
         out = pd.DataFrame(
             {
@@ -241,6 +258,8 @@ def plan(
             best_rows[int(row_id)] = out.iloc[pos].to_dict()
         in_heap = {i for *_, i in heap}
         best_rows = {i: r for i, r in best_rows.items() if i in in_heap}
+    if kept == 0 and sink is not None:  # nothing feasible: the CSV still gets its header
+        sink(pd.DataFrame(columns=list(COLUMNS)).rename(columns=names))
     ranked = [best_rows[i] for *_, i in sorted(heap, reverse=True)]
     best = pd.DataFrame(ranked, columns=list(COLUMNS))
     return (

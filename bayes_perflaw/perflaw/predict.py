@@ -11,7 +11,10 @@ with their random-walk / population spread where the recipe lies outside the fit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,14 +22,25 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.metrics import summarise_draws
 from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.core.streams import RowNoise, keyed_generator, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
-from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_position, mean_score
+from bayes_perflaw.perflaw.laws import (
+    LawInputs,
+    instability_q,
+    perflaw_coefficients,
+    perflaw_features,
+    perflaw_raw,
+    soft_ceiling_inplace,
+)
+from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position
 from bayes_perflaw.perflaw.published import paper_mmlu
 from bayes_perflaw.perflaw.schema import release_year
 
 PRED_COLUMNS = ("mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi")
 DEFAULT_SEED = 20240812  # predictions are reproducible: same posterior, seed and input -> same numbers
-CHUNK = 512
+CHUNK_CELLS = 2_000_000  # rows x draws per chunk (16 MB a float array)
+THREADS = min(4, os.cpu_count() or 1)  # chunks summarised in parallel (results do not depend on it)
+DEFAULT_DRAWS = 1000  # posterior draws used by predict (thinned evenly; --draws)
 
 
 def with_predictions(df: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -45,92 +59,192 @@ def predict_paper(df: pd.DataFrame, gamma: float = 1.0) -> pd.DataFrame:
 # --- Bayesian law ------------------------------------------------------------------------------
 
 
-def effects(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarray:
+def thin(post: Draws, n: int | None) -> Draws:
+    """Every k-th draw so that about ``n`` remain (None, or ``n`` at least the draws: all)."""
+    if n is None or n >= post.n_draws:
+        return post
+    idx = np.linspace(0, post.n_draws - 1, n).round().astype(int)
+    return Draws(post.kind, post.meta, {k: val[idx] for k, val in post.values.items()}, post.coords, post.fit_scores)
+
+
+def raw_law(x: LawInputs, post: Draws) -> np.ndarray:
+    """The unbounded law (recipes x draws) for a design ``x`` (1-D arrays): dense rows as one matrix product
+    (:func:`laws.perflaw_features` @ :func:`laws.perflaw_coefficients`, as the planner), MoE rows through
+    :func:`laws.perflaw_raw` (their equivalent size depends on the draw of beta)."""
+    v = post.values
+    moe = (np.asarray(x.dln_ffn) != 0) | (np.asarray(x.dln_params) != 0)
+    out = np.empty((len(moe), post.n_draws))
+    dense = ~moe
+    if dense.any():
+        ln_t, ln_s = x.ln_tokens[dense], x.ln_params_active[dense]
+        q = instability_q(np.exp(x.ln_layers[dense]), np.exp(x.ln_hidden[dense]), np.exp(x.ln_ffn_active[dense]))
+        feats = perflaw_features(
+            x.ln_layers[dense],
+            x.ln_hidden[dense],
+            x.ln_ffn_active[dense],
+            np.minimum(ln_t, ln_s),
+            q,
+            np.maximum(ln_t - ln_s, 0.0),
+        )
+        out[dense] = feats @ perflaw_coefficients(v["w1"], v["w2"], v["w3"], v["w4"], v["b"], v["gamma"], v["kappa"])
+    if moe.any():
+        xm = column_vectors(LawInputs(*(np.asarray(a)[moe] for a in x)))
+        p = {k: v[k][None, :] for k in LAW_PARAMS}
+        out[moe] = perflaw_raw(xm, p["w1"], p["w2"], p["w3"], p["w4"], p["b"], p["gamma"], p["beta"], p["kappa"])
+    return out
+
+
+@dataclass
+class Recipes:
+    """What the engine needs from a validated recipe table, computed once for all rows (then sliced)."""
+
+    x: LawInputs  # law inputs, 1-D arrays
+    era_pos: np.ndarray | None  # release bin of each row (float; NaN release: one step past the data)
+    orgs: np.ndarray  # organisation of each row ('' if none)
+    source_idx: np.ndarray  # noise scale (source kind) of each row
+    keys: np.ndarray  # 64-bit row keys (model name + seed): each row's own noise stream
+
+    def rows(self, part: slice) -> Recipes:
+        x = LawInputs(*(np.asarray(a)[part] for a in self.x))
+        pos = None if self.era_pos is None else self.era_pos[part]
+        return Recipes(x, pos, self.orgs[part], self.source_idx[part], self.keys[part])
+
+
+def recipes_for(
+    df: pd.DataFrame, post: Draws, seed: int, source: str | None = None, where: str | None = None, noise: bool = True
+) -> Recipes:
+    """:class:`Recipes` of a validated table under ``post`` (``where``: the file, for messages; ``noise=False``:
+    the source kinds are not needed and not checked)."""
+    n = len(df)
+    pos = None
+    if "era" in post.values:
+        start, n_bins = float(post.meta["era_start"]), int(post.meta["era_n"])
+        years = release_year(df["release"]) if "release" in df.columns else np.full(n, np.nan)
+        pos = era_position(years, start, n_bins)
+    orgs = df["organization"].fillna("").astype(str).to_numpy() if "organization" in df.columns else np.full(n, "")
+    names = df["model"] if "model" in df.columns else pd.Series(np.arange(n)).astype(str)
+    return Recipes(
+        x=law_inputs(df, gated_equivalent=True),
+        era_pos=pos,
+        orgs=orgs,
+        source_idx=source_index(df, post, source, where) if noise else np.zeros(n, dtype=int),
+        keys=row_keys(names, seed, salt="noise"),
+    )
+
+
+def effects(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     """Era + organisation effects, (recipes x draws). Zero for the plain variant.
 
     Era: the posterior value of the recipe's half-year bin if the fit data had models there; else the
-    nearest such bin plus the walk's drift and spread, ``drift_era * steps + tau_era * sqrt(steps) * z``
-    (no release date: one step past the data). Organisation:
-    its posterior offset if it was in the fit data, else a draw from the population N(0, tau_org).
+    nearest such bin plus the walk's drift and spread, ``drift_era * steps + tau_era * sqrt(steps) * z``,
+    with z one draw per posterior draw **per release bin** (keyed by the bin: rows of one future bin share
+    its future). Organisation: its posterior offset if it was in the fit data, else a draw from the
+    population N(0, tau_org) keyed by the organisation's name.
     """
-    v, n_rec, n_draws = post.values, len(df), post.n_draws
-    total = np.zeros((n_rec, n_draws))
+    return add_effects(np.zeros((len(rec.orgs), post.n_draws)), rec, post, seed)
+
+
+def add_effects(out: np.ndarray, rec: Recipes, post: Draws, seed: int) -> np.ndarray:
+    """``out += effects(rec, post, seed)``, in place (no recipes x draws temporaries but the gathers)."""
+    v, n_draws = post.values, post.n_draws
     if "era" in v:
-        start, n = float(post.meta["era_start"]), int(post.meta["era_n"])
+        start = float(post.meta["era_start"])
         occupied = np.asarray(post.meta["era_bins"], dtype=float)
-        years = release_year(df["release"]) if "release" in df.columns else np.full(n_rec, np.nan)
-        pos = era_position(years, start, n)
+        pos = rec.era_pos
         nearest = np.argmin(np.abs(pos[:, None] - occupied[None, :]), axis=1)  # ties -> the earlier bin
-        steps = np.abs(pos - occupied[nearest])
-        total += v["era"][:, nearest].T
-        outside = steps > 0
-        if outside.any():
-            z = rng.standard_normal((int(outside.sum()), n_draws))
-            signed = (pos - occupied[nearest])[outside][:, None]  # > 0 after the bin, < 0 before it
-            spread = v["tau_era"][None, :] * np.sqrt(steps[outside])[:, None] * z
-            total[outside] += v["drift_era"][None, :] * signed + spread
+        signed = pos - occupied[nearest]  # > 0 after the bin, < 0 before it
+        out += np.ascontiguousarray(v["era"].T)[nearest]  # (bins x draws) rows gathered: contiguous
+        for p in np.unique(pos[signed != 0]):
+            rows = pos == p
+            z = keyed_normal(seed, f"era:{era_label(start, int(p))}", n_draws)
+            step = float(signed[rows][0])
+            out[rows] += v["drift_era"] * step + v["tau_era"] * np.sqrt(abs(step)) * z
     if "org" in v:
-        orgs = df["organization"].fillna("").astype(str) if "organization" in df.columns else [""] * n_rec
-        total += _pooled(v["org"], v["tau_org"], post.coords["organization"], orgs, rng)
-    return total
+        out += _pooled(v["org"], v["tau_org"], post.coords["organization"], rec.orgs, seed)
+    return out
 
 
-def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys, rng: np.random.Generator) -> np.ndarray:
+def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.ndarray, seed: int) -> np.ndarray:
     """A partially pooled offset per recipe, (recipes x draws): the posterior offset of a level seen in
-    the fit data, else a draw from the population N(0, tau)."""
+    the fit data, else a draw from the population N(0, tau) keyed by the level's name."""
     known = {o: i for i, o in enumerate(levels)}
     idx = np.array([known.get(k, -1) for k in keys], dtype=int)
     out = np.empty((len(idx), len(tau)))
     seen = idx >= 0
     out[seen] = values[:, idx[seen]].T
-    out[~seen] = tau[None, :] * rng.standard_normal((int((~seen).sum()), len(tau)))
+    for name in np.unique(keys[~seen]):
+        out[keys == name] = tau * keyed_normal(seed, f"org:{name}", len(tau))
     return out
+
+
+def source_index(df: pd.DataFrame, post: Draws, source: str | None = None, where: str | None = None) -> np.ndarray:
+    """Index of each row's ``mmlu_source_kind`` among the posterior's noise scales (empty: ``developer``)."""
+    kinds = post.coords["source_kind"]
+    default = source or ("developer" if "developer" in kinds else kinds[0])
+    if "mmlu_source_kind" in df.columns and source is None:
+        col = df["mmlu_source_kind"].fillna("").astype(str).replace("", default).to_numpy()
+    else:
+        col = np.full(len(df), default)
+    lookup = {k: i for i, k in enumerate(kinds)}
+    idx = np.array([lookup.get(k, -1) for k in col], dtype=int)
+    if (idx < 0).any():
+        i = int(np.flatnonzero(idx < 0)[0])
+        model = str(df["model"].iloc[i]) if "model" in df.columns else None
+        raise DataError(
+            f"unknown source kind {col[i]!r}; the posterior knows {kinds}",
+            source=where,
+            row=i + 1,
+            model=model,
+            column="mmlu_source_kind",
+        )
+    return idx
 
 
 def source_sigma(df: pd.DataFrame, post: Draws, source: str | None) -> np.ndarray:
     """Noise scale per recipe and draw, (recipes x draws), from each row's ``mmlu_source_kind``."""
-    kinds = post.coords["source_kind"]
-    default = source or ("developer" if "developer" in kinds else kinds[0])
-    if "mmlu_source_kind" in df.columns and source is None:
-        col = df["mmlu_source_kind"].fillna("").astype(str).replace("", default)
-    else:
-        col = pd.Series([default] * len(df))
-    for i, k in enumerate(col):
-        if k not in kinds:
-            raise DataError(
-                f"unknown source kind {k!r}; the posterior knows {kinds}", row=i + 1, column="mmlu_source_kind"
-            )
-    return post.values["sigma"][:, [kinds.index(k) for k in col]].T
+    return post.values["sigma"][:, source_index(df, post, source)].T
 
 
-def latent_mean(df: pd.DataFrame, post: Draws, rng: np.random.Generator) -> np.ndarray:
+def _mean(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
+    return soft_ceiling_inplace(add_effects(raw_law(rec.x, post), rec, post, seed))
+
+
+def latent_mean(df: pd.DataFrame, post: Draws, seed: int = DEFAULT_SEED) -> np.ndarray:
     """The law's mean MMLU with effects, (recipes x draws)."""
-    v = post.values
-    x = column_vectors(law_inputs(df, gated_equivalent=True))
-    return mean_score(x, {k: v[k][None, :] for k in LAW_PARAMS}, effects(df, post, rng))
+    return _mean(recipes_for(df, post, seed, noise=False), post, seed)
 
 
-def student_t(nu: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Standard Student-t variates, (recipes x draws), with ``nu`` per draw (a scalar when constant:
-    the default fixes nu = 4, and a scalar nu is ~25 % faster than an array)."""
-    if np.all(nu == nu[0]):
-        return rng.standard_t(float(nu[0]), size=shape)
-    return rng.standard_t(np.broadcast_to(nu[None, :], shape))
+class Noise:
+    """Evaluation noise for the predictive: each row's stream from its key (:mod:`bayes_perflaw.core.streams`).
+
+    Student-t(4) (the default likelihood): stratified t4 quantiles re-paired per row. Normal (the screening
+    mixture's inlier): stratified normal quantiles. Another or a varying nu: Normal / sqrt(chi2_nu / nu), the
+    chi-square one value per posterior draw shared by the rows (each row's marginal is still Student-t).
+    """
+
+    def __init__(self, post: Draws, seed: int) -> None:
+        n = post.n_draws
+        self.scale = None
+        if "mix_weights" in post.values:
+            law = "normal"
+        elif np.all(post.values["nu"] == 4.0):
+            law = "t4"
+        else:
+            law = "normal"
+            nu = post.values["nu"]
+            self.scale = 1.0 / np.sqrt(keyed_generator(seed, "chi2").chisquare(nu) / nu)
+        self.rows = RowNoise(stratified(n, seed, law), seed)
+
+    def take(self, keys: np.ndarray) -> np.ndarray:
+        eps = self.rows.take(keys)
+        return eps if self.scale is None else eps * self.scale[None, :]
 
 
 def predictive_draws(
     df: pd.DataFrame, post: Draws, *, noise: bool = True, seed: int = DEFAULT_SEED, source: str | None = None
 ) -> np.ndarray:
     """Draws of the predicted score, (recipes x draws), floored at chance and capped at 100."""
-    rng = np.random.default_rng(seed)
-    out = latent_mean(df, post, rng)
-    if noise:
-        sigma = source_sigma(df, post, source)
-        if "mix_weights" in post.values:  # screening posterior: Normal noise of the inlier component
-            out = out + sigma * rng.standard_normal(out.shape)
-        else:
-            out = out + sigma * student_t(post.values["nu"], out.shape, rng)
-    return np.clip(out, SCORE_MIN, SCORE_MAX)
+    return np.concatenate([d for _, d in iter_predictive(df, post, noise=noise, seed=seed, source=source)])
 
 
 def iter_predictive(
@@ -139,13 +253,37 @@ def iter_predictive(
     *,
     noise: bool = True,
     seed: int = DEFAULT_SEED,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     source: str | None = None,
+    where: str | None = None,
 ) -> Iterator[tuple[slice, np.ndarray]]:
-    """:func:`predictive_draws` in chunks of rows (bounded memory); chunk k uses seed + k."""
-    for k, start in enumerate(range(0, len(df), chunk)):
-        part = slice(start, min(start + chunk, len(df)))
-        yield part, predictive_draws(df.iloc[part], post, noise=noise, seed=seed + k, source=source)
+    """Predictive draws in chunks of rows (bounded memory). Every random number is keyed by the row (its model
+    name), its release bin or its organisation, never by its position: a row's draws do not depend on the
+    other rows or the chunking."""
+    rec = recipes_for(df, post, seed, source, where, noise)
+    draw = _chunk_draws(post, seed, noise)
+    for part in _parts(len(df), chunk or max(1, CHUNK_CELLS // post.n_draws)):
+        yield part, draw(rec.rows(part))
+
+
+def _parts(n: int, chunk: int) -> list[slice]:
+    return [slice(start, min(start + chunk, n)) for start in range(0, n, chunk)]
+
+
+def _chunk_draws(post: Draws, seed: int, noise: bool) -> Callable[[Recipes], np.ndarray]:
+    """A function from a chunk of :class:`Recipes` to its predictive draws (thread-safe: NumPy only)."""
+    eps = Noise(post, seed) if noise else None
+    sigma_t = np.ascontiguousarray(post.values["sigma"].T)  # (source kinds x draws)
+
+    def draw(r: Recipes) -> np.ndarray:
+        out = _mean(r, post, seed)
+        if eps is not None:
+            e = eps.take(r.keys)
+            e *= sigma_t[r.source_idx]
+            out += e
+        return np.clip(out, SCORE_MIN, SCORE_MAX, out=out)
+
+    return draw
 
 
 def predict_bayes(
@@ -157,26 +295,51 @@ def predict_bayes(
     seed: int = DEFAULT_SEED,
     source: str | None = None,
     mapping: Draws | None = None,
+    draws: int | None = DEFAULT_DRAWS,
+    keep: pd.DataFrame | None = None,
+    where: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """The input table with Bayesian predictive summaries appended.
 
-    With ``mapping`` (a benchmark-mapping posterior, :mod:`bayes_perflaw.benchmarks.mapping`) the MMLU
-    draws are also pushed through the mapping, adding ``<benchmark>_mean`` ... columns that carry both uncertainties.
+    ``draws``: posterior draws used, thinned evenly (None: all). ``keep``: the table to append the columns to
+    (e.g. the file's cells as read, so that they pass through unchanged; default ``df``). With ``mapping`` (a
+    benchmark-mapping posterior, :mod:`bayes_perflaw.benchmarks.mapping`) the MMLU draws are also pushed through
+    the mapping, adding ``<benchmark>_mean`` ... columns that carry both uncertainties. ``progress(n)`` is called
+    with the rows done after each chunk.
     """
-    parts = []
-    for k, (_, d) in enumerate(iter_predictive(df, post, noise=noise, seed=seed, source=source)):
+    post = thin(post, draws)
+    rec = recipes_for(df, post, seed, source, where, noise)
+    draw = _chunk_draws(post, seed, noise)
+    keys = row_keys(df["model"], seed, salt="map") if mapping is not None else None
+    map_noise = RowNoise(stratified(post.n_draws, seed + 1, "normal"), seed + 1) if mapping is not None else None
+
+    def summarise(part: slice) -> pd.DataFrame:
+        d = draw(rec.rows(part))
         summary = summarise_draws(d, prob)
         if mapping is not None:
-            summary = pd.concat([summary, map_summary(d, mapping, prob, seed + 7919 * (k + 1))], axis=1)
-        parts.append(summary)
-    return with_predictions(df, pd.concat(parts, ignore_index=True))
+            summary = pd.concat([summary, map_summary(d, mapping, prob, seed, map_noise.take(keys[part]))], axis=1)
+        return summary
+
+    parts = []
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:  # NumPy releases the GIL: both cores work
+        for part, summary in zip(
+            parts_of := _parts(len(df), max(1, CHUNK_CELLS // post.n_draws)), pool.map(summarise, parts_of), strict=True
+        ):
+            parts.append(summary)
+            if progress is not None:
+                progress(part.stop - part.start)
+    summary = pd.concat(parts, ignore_index=True) if parts else summarise_draws(np.empty((0, 1)), prob)
+    return with_predictions(df if keep is None else keep, summary)
 
 
-def map_summary(mmlu_draws: np.ndarray, mapping: Draws, prob: float, seed: int) -> pd.DataFrame:
+def map_summary(
+    mmlu_draws: np.ndarray, mapping: Draws, prob: float, seed: int, noise: np.ndarray | None = None
+) -> pd.DataFrame:
     """Summaries of MMLU draws chained through a benchmark mapping (columns prefixed by the benchmark)."""
     from bayes_perflaw.benchmarks.mapping import chain, column
 
-    return summarise_draws(chain(mmlu_draws, mapping, seed), prob, prefix=column(mapping.meta["benchmark"]))
+    return summarise_draws(chain(mmlu_draws, mapping, seed, noise), prob, prefix=column(mapping.meta["benchmark"]))
 
 
 def predict_paper_mapped(df: pd.DataFrame, gamma: float, mapping: Draws, prob: float, seed: int) -> pd.DataFrame:

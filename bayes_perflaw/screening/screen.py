@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import special, stats
 
 from bayes_perflaw.core.posterior import Draws
+from bayes_perflaw.core.streams import keyed_generator
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, SCORE_MAX, SCORE_MIN
 from bayes_perflaw.perflaw.predict import DEFAULT_SEED, latent_mean, source_sigma, summarise_draws, with_predictions
 from bayes_perflaw.screening.mixture import loo_weights, memberships, mixture_loglik
@@ -57,8 +58,7 @@ def screen_table(
     """
     if "mix_weights" not in post.values:
         raise ValueError("screening needs a mixture posterior (variant era_mix or plain_mix)")
-    rng = np.random.default_rng(seed)
-    mu = latent_mean(df, post, rng).T  # (draws, rows), the layout of the mixture functions
+    mu = latent_mean(df, post, seed).T  # (draws, rows), the layout of the mixture functions
     sigma = source_sigma(df, post, None).T
     y = df["mmlu"].to_numpy(dtype=float)[None, :]
     cens = y <= FLOOR_CENSOR
@@ -74,9 +74,10 @@ def screen_table(
     below = (weights * stats.norm.cdf(y_eff, mu, sigma)).sum(axis=0)
     above = np.where(cens[0], 1.0, (weights * stats.norm.sf(y_eff, mu, sigma)).sum(axis=0))
     tail = np.minimum(1.0, 2.0 * np.minimum(below, above))
-    pick = np.stack([rng.choice(n_draws, n_draws, p=weights[:, j]) for j in range(mu.shape[1])], axis=1)
-    cols_idx = np.arange(mu.shape[1])[None, :]
-    replicate = mu[pick, cols_idx] + sigma[pick, cols_idx] * rng.standard_normal(mu.shape)
+    replicate = np.empty_like(mu)
+    for j, rng in enumerate(_row_generators(df, seed)):  # each row its own stream: no row depends on another
+        pick = rng.choice(n_draws, n_draws, p=weights[:, j])
+        replicate[:, j] = mu[pick, j] + sigma[pick, j] * rng.standard_normal(n_draws)
     summary = summarise_draws(np.clip(replicate, SCORE_MIN, SCORE_MAX).T, prob)
     yv = y[0]
     return _verdict(df, summary, "mmlu", yv, p, tail, threshold, prob, extra={"loo": loo})
@@ -102,10 +103,9 @@ def screen_table_mapped(
 
     bench = mapping.meta["benchmark"]
     col = column(bench)
-    rng = np.random.default_rng(seed)
-    mu = latent_mean(df, post, rng).T  # (draws, rows)
+    mu = latent_mean(df, post, seed).T  # (draws, rows)
     sigma = source_sigma(df, post, None).T
-    pick = rng.integers(0, mapping.n_draws, mu.shape[0])
+    pick = np.random.default_rng(seed).integers(0, mapping.n_draws, mu.shape[0])  # the same pairing for every row
     mp = {k: v[pick][:, None] for k, v in mapping.values.items() if v.ndim == 1}
     variant = mapping.meta["variant"]
     v = post.values
@@ -121,10 +121,18 @@ def screen_table_mapped(
     m_in = map_mean(mu, mp, variant)
     below = stats.norm.cdf(y, m_in, sd_in).mean(axis=0)
     tail = np.minimum(1.0, 2.0 * np.minimum(below, 1.0 - below))
-    mmlu_rep = np.clip(mu + sigma * rng.standard_normal(mu.shape), SCORE_MIN, SCORE_MAX).T
-    summary = summarise_draws(chain(mmlu_rep, mapping, seed + 1), prob, prefix=col)
+    gens = _row_generators(df, seed)
+    z = np.stack([g.standard_normal(mu.shape[0]) for g in gens], axis=1)
+    mmlu_rep = np.clip(mu + sigma * z, SCORE_MIN, SCORE_MAX).T
+    map_noise = np.stack([g.standard_normal(mu.shape[0]) for g in gens])
+    summary = summarise_draws(chain(mmlu_rep, mapping, seed + 1, map_noise), prob, prefix=col)
     yv = y[0]
     return _verdict(df, summary, col, yv, p, tail, threshold, prob, label=f"{bench} ")
+
+
+def _row_generators(df: pd.DataFrame, seed: int) -> list[np.random.Generator]:
+    """One generator per row, keyed by its model name (:func:`bayes_perflaw.core.streams.keyed_generator`)."""
+    return [keyed_generator(seed, f"screen:{m}") for m in df["model"].astype(str)]
 
 
 def _verdict(

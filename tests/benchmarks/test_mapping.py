@@ -132,7 +132,7 @@ def test_cli_predict_and_plan_on_other_benchmarks(tmp_path):
         str(tmp_path / "none.nc"),
         *LLAMA3_8B_FLAGS,
     )
-    assert res.returncode == 2 and "no such posterior file" in res.stderr
+    assert res.returncode == 2 and "argument --map-posterior: no such file" in res.stderr
 
 
 @pytest.mark.slow

@@ -43,7 +43,7 @@ def test_predict_accepts_units_and_returns_pandas_and_xarray():
     law = bp.PerformanceLaw.load()
     out = law.predict(RECIPES, prob=0.9)
     assert list(out.columns[:6]) == list(RECIPES.columns)  # input columns pass through unchanged
-    assert out["tokens_T"].tolist() == [15.0, 18.0] and out["params_B"].tolist() == pytest.approx([8.0, 0.49])
+    assert out["tokens_T"].tolist() == ["15T", "18e12"] and out["params_B"].tolist() == ["8B", "490M"]
     assert (out["mmlu_lo"] < out["mmlu_median"]).all() and (out["mmlu_median"] < out["mmlu_hi"]).all()
     da = law.predict_draws(RECIPES)
     assert da.dims == ("model", "draw") and list(da["model"].values) == ["a", "b"]
@@ -149,7 +149,7 @@ def test_notebook_example_runs_in_a_fresh_directory(tmp_path):
         [sys.executable, str(ROOT / "examples" / "notebook_api.py")], capture_output=True, text=True, cwd=tmp_path
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "draws: {'model': 2, 'draw': 4000}" in res.stdout
+    assert "draws: {'model': 2, 'draw': 1000}" in res.stdout
     assert "refused: recipes, row 1 (model 'llama3-8b-like'), column 'params_B'" in res.stdout
     assert not any(Path(tmp_path).iterdir())  # it writes nothing where it runs
 

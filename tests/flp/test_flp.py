@@ -242,7 +242,7 @@ def test_cli_flp_predict(tmp_path):
         ("--params", "7B"): "--params needs --tokens too",
         ("--params", "7B", "--tokens", "4X"): "unknown unit 'X'",
         ("--params", "7B", "--tokens", "4T", "--task", "gsm8k"): "unknown task 'gsm8k'",
-        ("--flops", "lots"): "cannot read 'lots' as FLOPs",
+        ("--flops", "lots"): "argument --flops: must be a finite number in (0, 1e+35], got 'lots'",
         ("--params", "7B", "--tokens", "4T", "--posterior", str(ROOT / "models" / "perflaw.nc")): "kind 'perflaw'",
     }
     for args, message in errors.items():

@@ -34,7 +34,7 @@ def test_parameter_recovery_on_reference_designs():
     values = {k: np.array([v]) for k, v in TRUTH.items()}
     values["b"] = np.array([TRUTH["b_ref"] - sum(TRUTH[f"w{i + 1}"] * c for i, c in enumerate(CENTRE))])
     truth_draws = Draws("perflaw", {"variant": "plain"}, values, {})
-    mu = latent_mean(table, truth_draws, np.random.default_rng(0))[:, 0]
+    mu = latent_mean(table, truth_draws, 0)[:, 0]
     rng = np.random.default_rng(2024)
     kinds = table["mmlu_source_kind"].replace("", "developer")
     sigma = kinds.map(SIGMA_TRUE).to_numpy()

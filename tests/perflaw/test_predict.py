@@ -16,7 +16,7 @@ from bayes_perflaw.core.paths import default_posterior, reference_table
 from bayes_perflaw.core.posterior import file_hash, load_draws
 from bayes_perflaw.core.tables import read_table
 from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT
-from bayes_perflaw.perflaw.predict import effects, latent_mean, predict_bayes, predictive_draws
+from bayes_perflaw.perflaw.predict import effects, latent_mean, predict_bayes, predictive_draws, recipes_for
 from bayes_perflaw.perflaw.schema import validate
 
 RECIPES = pd.DataFrame(
@@ -66,7 +66,7 @@ def test_predict_same_seed_same_numbers_and_ordered_intervals(post):
 
 def test_interval_is_equal_tailed_quantiles_of_the_draws(post):
     draws = predictive_draws(RECIPES, post, seed=3)
-    summary = predict_bayes(RECIPES, post, seed=3)
+    summary = predict_bayes(RECIPES, post, seed=3, draws=None)  # every draw, as predictive_draws
     lo, med, hi = np.quantile(draws, [0.05, 0.5, 0.95], axis=1)
     assert summary["mmlu_lo"].to_numpy() == pytest.approx(lo)
     assert summary["mmlu_median"].to_numpy() == pytest.approx(med)
@@ -88,7 +88,7 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     fixed["era"] = post.values["era"][k]
     mu_pymc = pm.do(model, fixed)["mu"].eval()
     one = type(post)(post.kind, post.meta, {n: v[k : k + 1] for n, v in post.values.items()}, post.coords)
-    mu_numpy = latent_mean(data.table, one, np.random.default_rng(0))[:, 0]
+    mu_numpy = latent_mean(data.table, one, 0)[:, 0]
     assert mu_numpy == pytest.approx(mu_pymc, abs=1e-8)
     # the model's written-out censored t(4) likelihood equals SciPy's, and the NumPy log-likelihood (LOO)
     from bayes_perflaw.perflaw.likelihood import censored_t_logp_scipy
@@ -115,8 +115,7 @@ def test_era_extrapolation_adds_drift_and_spread(post):
     last_bin = post.meta["era_start"] + 0.5 * max(post.meta["era_bins"])
     inside = RECIPES.iloc[[0]].assign(release=f"{int(last_bin)}-{int(round((last_bin % 1) * 12)) + 1:02d}")
     later = RECIPES.iloc[[0]].assign(release=f"{int(last_bin) + 2}-{int(round((last_bin % 1) * 12)) + 1:02d}")
-    rng = np.random.default_rng(0)
-    e_in, e_late = effects(inside, post, rng)[0], effects(later, post, rng)[0]
+    e_in, e_late = (effects(recipes_for(t, post, 0), post, 0)[0] for t in (inside, later))
     assert np.all(e_in == 0.0)  # the anchor bin
     assert e_late.std() > 1.0  # four half-year steps of random walk
     expected_mean = 4 * post.values["drift_era"].mean()
@@ -183,7 +182,7 @@ def test_missing_posterior_file_message(tmp_path):
         str(tmp_path / "none.nc"),
         *LLAMA3_8B_FLAGS,
     )
-    assert res.returncode == 2 and "no such posterior file" in res.stderr
+    assert res.returncode == 2 and "argument --posterior: no such file" in res.stderr
 
 
 def test_readme_quick_start_is_two_commands():
