@@ -195,8 +195,9 @@ class BayesModel:
         draws = load_draws(path, kind=cls.kind)
         try:
             self = cls._from_meta(draws.meta)
-        except DataError as err:
-            raise PosteriorFileError(f"{path}: a {cls.kind} posterior this class cannot load ({err.detail})") from None
+        except (DataError, TypeError, ValueError, AttributeError) as err:  # a damaged setting in the metadata
+            detail = err.detail if isinstance(err, DataError) else f"damaged metadata: {' '.join(str(err).split())}"
+            raise PosteriorFileError(f"{path}: a {cls.kind} posterior this class cannot load ({detail})") from None
         self.priors = draws.meta.get("priors", self.priors)
         if draws.meta.get("model_id") != self.model_id:
             raise PosteriorFileError(f"{path}: its model id does not match its kind, variant and priors (corrupt file)")

@@ -1,0 +1,78 @@
+"""The prediction engine: a row's result depends on the seed and the row only; the matrix path equals the law."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayes_perflaw.core.paths import default_posterior
+from bayes_perflaw.core.posterior import load_draws
+from bayes_perflaw.perflaw.design import column_vectors, law_inputs
+from bayes_perflaw.perflaw.laws import perflaw_raw, soft_ceiling, soft_ceiling_inplace
+from bayes_perflaw.perflaw.mean import LAW_PARAMS
+from bayes_perflaw.perflaw.predict import iter_predictive, predict_bayes, raw_law, thin
+from bayes_perflaw.perflaw.schema import validate
+
+ROWS = pd.DataFrame(
+    {
+        "model": ["dense-8b", "moe-a3b", "dense-70b", "late-1b"],
+        "organization": ["Meta", "NewLab", "Meta", "OtherLab"],
+        "release": ["2024-04", "2025-06", "", "2026-01"],
+        "num_hidden_layers": ["32", "48", "80", "16"],
+        "hidden_size": ["4096", "2048", "8192", "2048"],
+        "intermediate_size": ["14336", "6144", "28672", "8192"],
+        "moe_intermediate_size": ["", "768", "", ""],
+        "num_experts": ["", "128", "", ""],
+        "num_experts_per_tok": ["", "8", "", ""],
+        "tokens_T": ["15T", "36T", "15T", "9T"],
+        "params_B": ["8B", "30.5B", "70B", "1.2B"],
+        "active_params_B": ["", "3.3B", "", ""],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def post():
+    return load_draws(default_posterior())
+
+
+def test_a_rows_interval_does_not_depend_on_the_other_rows(post):
+    table = validate(ROWS, require_law_inputs=True)
+    together = predict_bayes(table, post)
+    for i in range(len(table)):
+        alone = predict_bayes(table.iloc[[i]].reset_index(drop=True), post)
+        pd.testing.assert_frame_equal(alone.iloc[:, -4:], together.iloc[[i], -4:].reset_index(drop=True))
+    flipped = predict_bayes(table.iloc[::-1].reset_index(drop=True), post).iloc[::-1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(flipped.iloc[:, -4:], together.iloc[:, -4:])
+
+
+def test_chunking_and_the_draw_count_change_nothing_but_the_draws_used(post):
+    table = validate(ROWS, require_law_inputs=True)
+    small = thin(post, 500)
+    one = np.concatenate([d for _, d in iter_predictive(table, small, chunk=1)])
+    big = np.concatenate([d for _, d in iter_predictive(table, small, chunk=100)])
+    assert one == pytest.approx(big, abs=1e-9)  # BLAS may round the matrix product differently by block size
+    assert one.shape == (4, 500) and one.min() >= 25 and one.max() <= 100
+
+
+def test_matrix_path_equals_the_law_for_dense_and_moe_rows(post):
+    table = validate(ROWS, require_law_inputs=True)
+    x = law_inputs(table, gated_equivalent=True)
+    v = post.values
+    general = perflaw_raw(column_vectors(x), *(v[k][None, :] for k in LAW_PARAMS))
+    assert raw_law(x, post) == pytest.approx(general, rel=1e-12, abs=1e-9)
+
+
+def test_soft_ceiling_inplace_equals_soft_ceiling():
+    raw = np.linspace(0, 200, 4000).reshape(4, -1)
+    assert soft_ceiling_inplace(raw.copy()) == pytest.approx(soft_ceiling(raw), abs=1e-12)
+
+
+def test_unseen_organisations_share_their_offset_and_future_bins_their_era(post):
+    table = validate(ROWS, require_law_inputs=True)
+    twin = pd.concat([table.iloc[[3]], table.iloc[[3]].assign(model="late-1b-twin")], ignore_index=True)
+    mean = np.concatenate([d for _, d in iter_predictive(twin, post, noise=False)])
+    assert mean[0] == pytest.approx(mean[1])  # the same organisation and release bin: the same latent mean
+    noisy = np.concatenate([d for _, d in iter_predictive(twin, post)])
+    assert not np.allclose(noisy[0], noisy[1])  # but each row its own evaluation noise
