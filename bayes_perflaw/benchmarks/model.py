@@ -34,6 +34,9 @@ def priors_for(benchmark: str, variant: str) -> dict[str, Any]:
     return p
 
 
+MIN_ROWS = 8  # a slope, an intercept and a noise scale (logistic: two more) need more rows than parameters
+
+
 @dataclass
 class MapData:
     """The rows a mapping fits: model names, MMLU and the benchmark's score (percent)."""
@@ -88,9 +91,10 @@ class BenchmarkMap(BayesModel):
 
     def prepare(self, table: pd.DataFrame) -> MapData:
         col = column(self.benchmark)
+        source = table.attrs.get("source", "table")
         for c in ("model", "mmlu", col):
             if c not in table.columns:
-                raise DataError(f"missing required column {c!r}", source="table", column=c)
+                raise DataError(f"missing required column {c!r}", source=source, column=c)
         values = {}
         for c in ("mmlu", col):
             num = pd.to_numeric(table[c], errors="coerce")
@@ -99,12 +103,14 @@ class BenchmarkMap(BayesModel):
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise DataError(
                     f"must be a score in percent (0-100), got {table[c].iloc[i]!r}",
-                    source="table",
+                    source=source,
                     row=i + 1,
                     model=str(table["model"].iloc[i]),
                     column=c,
                 )
             values[c] = num.to_numpy(dtype=float)
+        if len(table) < MIN_ROWS:
+            raise DataError(f"only {len(table)} rows (need at least {MIN_ROWS} to fit a mapping)", source=source)
         return MapData(table["model"].astype(str).tolist(), values["mmlu"], values[col])
 
     def build(self, data: MapData):

@@ -77,6 +77,20 @@ def add_recipe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--active-params", type=at.size_text("params"), help="MoE: activated parameters with a unit")
 
 
+FLAG_OF_COLUMN = {
+    "num_hidden_layers": "--layers",
+    "hidden_size": "--hidden",
+    "intermediate_size": "--ffn",
+    "moe_intermediate_size": "--moe-ffn",
+    "shared_intermediate_size": "--shared-ffn",
+    "num_experts": "--experts",
+    "num_experts_per_tok": "--experts-per-tok",
+    "tokens_T": "--tokens",
+    "params_B": "--params",
+    "active_params_B": "--active-params",
+}
+
+
 def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     """One recipe row from flags or --hf-config (None if neither), as a CSV would give it: sizes keep the text
     typed (``15T``), after checking that it reads as a size, so that the value is converted once."""
@@ -130,8 +144,48 @@ def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tup
             "nothing to predict: give --input FILE.csv, --hf-config FILE or --layers/--hidden/... flags",
             column="--input",
         )
-    table = validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu)
+    if row is not None and not args.hf_config:
+        with flag_errors(FLAG_OF_COLUMN, source):
+            table = validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu)
+    else:
+        table = validate(raw, source=source, require_law_inputs=True, require_mmlu=require_mmlu)
     return table, raw, source
+
+
+def variant_list(text: str, make) -> list[str]:
+    """The comma-separated ``--variants``, each checked by ``make(name)`` (a model constructor) before any work."""
+    names = [v.strip() for v in str(text).split(",") if v.strip()]
+    if not names:
+        raise DataError("give at least one variant", column="--variants")
+    for name in names:
+        try:
+            make(name)
+        except DataError as err:
+            raise DataError(err.detail, column="--variants") from None
+    return names
+
+
+@contextmanager
+def flag_errors(columns: dict[str, str], source: str):
+    """Errors about a recipe built from flags name the flag (``--params``), not the table column."""
+    try:
+        yield
+    except DataError as err:
+        if err.source == source and err.column in columns:
+            raise DataError(err.detail, source=source, row=None, column=columns[err.column]) from None
+        raise
+
+
+@contextmanager
+def priors_file_errors(args: argparse.Namespace):
+    """Errors about prior overrides name the --priors file."""
+    try:
+        yield
+    except DataError as err:
+        path = getattr(args, "priors", None)
+        if path is not None and err.source is None:
+            raise DataError(err.detail, source=f"--priors {path}", column=err.column) from None
+        raise
 
 
 # --- benchmark mapping ------------------------------------------------------------------------

@@ -9,14 +9,22 @@ import argparse
 from pathlib import Path
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import add_sampler_flags, fit_and_save, overrides_from_args, priors_from_args
+from bayes_perflaw.cli.common import (
+    add_sampler_flags,
+    fit_and_save,
+    overrides_from_args,
+    priors_file_errors,
+    priors_from_args,
+    variant_list,
+)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.screening.model import law_model
 
-    model = law_model(args.variant, overrides_from_args(args), args.prior_preset)
+    with priors_file_errors(args):
+        model = law_model(args.variant, overrides_from_args(args), args.prior_preset)
     if args.skip_if_current and model.saved_fit(args.out, args.data) is not None:
         print(f"{args.out} is current (this model fitted to this {args.data.name}, same hash): not refitting")
         return 0
@@ -26,10 +34,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
+    from bayes_perflaw.screening.model import law_model
 
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    with priors_file_errors(args):
+        overrides = overrides_from_args(args)
+        variants = variant_list(args.variants, lambda v: law_model(v, overrides, args.prior_preset))
+        priors = priors_from_args(args)
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
-    priors = priors_from_args(args)
     if args.holdout:
         metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=priors, **sampling)
     else:
@@ -53,7 +64,7 @@ def add_fit_parser(sub) -> None:
     p = sub.add_parser("fit", help="sample the Bayesian Performance Law and save the posterior")
     add_sampler_flags(p)
     p.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
-    p.add_argument("--out", type=at.output_file, default=default_posterior(), help="posterior netCDF to write")
+    p.add_argument("--out", type=at.output_file, default=str(default_posterior()), help="posterior netCDF to write")
     p.add_argument("--strict", action="store_true", help="exit code 1 (and no file) if the fit does not converge")
     p.add_argument("--skip-if-current", action="store_true", help="do nothing if --out was fitted to this --data")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -77,5 +88,5 @@ def add_backtest_parser(sub) -> None:
         default="plain,era,era_org",
         help=f"comma-separated, of {', '.join(VARIANTS)} (default: not mixtures)",
     )
-    p.add_argument("--out", type=at.output_file, default=Path("reports/backtest.md"), help="Markdown (and .csv)")
+    p.add_argument("--out", type=at.output_file, default="reports/backtest.md", help="Markdown (and .csv)")
     p.set_defaults(func=cmd_backtest)

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import add_sampling_flags, emit, fit_and_save, overrides_from_args, sampler_kwargs
+from bayes_perflaw.cli.common import (
+    add_sampling_flags,
+    emit,
+    fit_and_save,
+    overrides_from_args,
+    priors_file_errors,
+    sampler_kwargs,
+    variant_list,
+)
 from bayes_perflaw.core.errors import DataError
 
 DEFAULT_MARGIN = 0.05
@@ -39,7 +47,8 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.flp.ladder import read_ladder
     from bayes_perflaw.flp.model import FLP
 
-    model = FLP(args.variant, overrides_from_args(args), margin=args.margin, roles=_roles(args.roles))
+    with priors_file_errors(args):
+        model = FLP(args.variant, overrides_from_args(args), margin=args.margin, roles=_roles(args.roles))
     return fit_and_save(model, read_ladder(args.data), args, args.data, args.out, "flp fit")
 
 
@@ -70,8 +79,13 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
 def cmd_flp_backtest(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.flp.backtest import backtest_markdown, run_backtest
+    from bayes_perflaw.flp.model import FLP
 
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    with priors_file_errors(args):
+        overrides = overrides_from_args(args)
+        variants = variant_list(
+            args.variants, lambda v: FLP(v, overrides, margin=args.margin, roles=_roles(args.roles))
+        )
     table, summary, fits = run_backtest(
         args.data,
         variants,
@@ -125,7 +139,7 @@ def add_parser(sub) -> None:
     p = fsub.add_parser("fit", help="sample both stages and save the posterior")
     common(p)
     p.add_argument("--variant", default=DEFAULT_VARIANT, help=variant_help)
-    p.add_argument("--out", type=at.output_file, default=default_flp_posterior())
+    p.add_argument("--out", type=at.output_file, default=str(default_flp_posterior()))
     p.add_argument("--strict", action="store_true", help="exit 1 and write nothing if the fit did not converge")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_flp_fit)
@@ -160,5 +174,5 @@ def add_parser(sub) -> None:
         "--boot", type=at.integer(1, 100_000), default=1000, help="bootstrap replicates of the least squares"
     )
     p.add_argument("--prob", type=at.probability, default=0.9)
-    p.add_argument("--out", type=at.output_dir, default=Path("reports/flp"))
+    p.add_argument("--out", type=at.output_dir, default="reports/flp")
     p.set_defaults(func=cmd_flp_backtest)

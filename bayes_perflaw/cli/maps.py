@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import add_sampling_flags, fit_and_save, overrides_from_args
+from bayes_perflaw.cli.common import add_sampling_flags, fit_and_save, overrides_from_args, priors_file_errors
 
 
 def cmd_map_fit(args: argparse.Namespace) -> int:
@@ -14,7 +14,8 @@ def cmd_map_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.paths import mapping_posterior
     from bayes_perflaw.core.tables import read_table
 
-    model = BenchmarkMap(args.benchmark, args.variant, overrides_from_args(args))
+    with priors_file_errors(args):
+        model = BenchmarkMap(args.benchmark, args.variant, overrides_from_args(args))
     table = read_table(args.data)  # the model checks and parses its columns
     out = args.out or mapping_posterior(args.benchmark)
     return fit_and_save(model, table, args, args.data, out, "map fit")

@@ -26,6 +26,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     hi_p = args.max_params if args.max_params is not None else float("inf")
     if lo_p > hi_p:
         raise DataError(f"--min-params {args.min_params} exceeds --max-params {args.max_params}", column="--min-params")
+    if args.hidden_min > args.hidden_max:
+        raise DataError(
+            f"need --hidden-min <= --hidden-max, got {args.hidden_min}..{args.hidden_max}", column="--hidden-min"
+        )
     if args.layers_min < 1 or args.layers_min > args.layers_max:
         raise DataError(
             f"need 1 <= --layers-min <= --layers-max, got {args.layers_min}..{args.layers_max}", column="--layers-min"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from bayes_perflaw.cli import argtypes as at
 
@@ -26,5 +25,5 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
     )
-    p.add_argument("--out", type=at.output_dir, default=Path("reports/perflaw"), help="folder for index.html and CSVs")
+    p.add_argument("--out", type=at.output_dir, default="reports/perflaw", help="folder for index.html and CSVs")
     p.set_defaults(func=cmd_report)

@@ -73,14 +73,16 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
     """Fit the screening mixture to the user's own table (era_mix if every row has a release date)."""
-    from bayes_perflaw.cli.common import overrides_from_args, sampler_kwargs
+    from bayes_perflaw.cli.common import overrides_from_args, priors_file_errors, sampler_kwargs
     from bayes_perflaw.core.diagnostics import describe
     from bayes_perflaw.screening.model import Screening
 
     dated = "release" in table.columns and table["release"].astype(str).str.len().gt(0).all()
     variant = "era_mix" if dated else "plain_mix"
     print(f"refitting the screening mixture ({variant}) to {len(table)} rows of {args.input}")
-    model = Screening(variant=variant, priors=overrides_from_args(args)).fit(table, **sampler_kwargs(args))
+    with priors_file_errors(args):
+        model = Screening(variant=variant, priors=overrides_from_args(args))
+    model.fit(table, **sampler_kwargs(args))
     print(describe(model.meta["diagnostics"]))
     return model.draws
 

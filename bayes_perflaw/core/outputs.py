@@ -185,17 +185,35 @@ def csv_appender(path: str | Path, float_format: str = "%.4f") -> Iterator[Calla
 
 def _appender(fh, float_format: str) -> Callable[[pd.DataFrame], None]:
     first = [True]
+    to_stream = fh is _stdout()
 
     def append(df: pd.DataFrame) -> None:
-        df.to_csv(fh, index=False, header=first[0], float_format=float_format, lineterminator="\n")
+        if to_stream:
+            _write_utf8(
+                fh, df.to_csv(None, index=False, header=first[0], float_format=float_format, lineterminator="\n")
+            )
+        else:
+            df.to_csv(fh, index=False, header=first[0], float_format=float_format, lineterminator="\n")
         first[0] = False
 
     return append
 
 
+def _write_utf8(stream, text: str) -> None:
+    """Data on standard output is UTF-8 whatever the terminal's encoding (a model name is data, not text to
+    escape); streams without a byte buffer (e.g. a test's capture) get the text."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.4f") -> Path:
     """Write ``df`` to ``path`` atomically (``-``: standard output)."""
     if is_stdout(path):
-        df.to_csv(_stdout(), index=False, float_format=float_format, lineterminator="\n")
+        _write_utf8(_stdout(), df.to_csv(None, index=False, float_format=float_format, lineterminator="\n"))
         return Path(path)
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=float_format, encoding="utf-8"))

@@ -117,20 +117,23 @@ def prepare(
     per_run: int = 10,
 ) -> FlpData:
     """The rows each stage fits (see the module docstring)."""
+    source = df.attrs.get("source")
     if "target" in roles:
         raise DataError("rows with role 'target' are held out and never fitted", column="--roles")
     fit = df[df["role"].isin(roles)]
     if fit.empty:
-        raise DataError(f"no rows with role in {list(roles)} (the sampling runs)", column="role")
+        raise DataError(
+            f"no rows with role in {list(roles)} (the sampling runs; see --roles)", source=source, column="role"
+        )
     cols = [DOMAINS[d] for d in domains]
     for c in cols:
         if c not in fit.columns or fit[c].isna().any():
-            raise DataError(f"FLP-M needs {c!r} on every fitted row", column=c)
+            raise DataError(f"FLP-M needs {c!r} on every fitted row", source=source, column=c)
     steps = fit.groupby("run")["step"].transform("max")
     last = fit[fit["step"] == steps].drop_duplicates("run")
     stage1 = last[["run", "n_params", "tokens", "flops", *cols]].reset_index(drop=True)
     if len(stage1) < 4:
-        raise DataError(f"only {len(stage1)} runs to fit stage 1 (need at least 4)")
+        raise DataError(f"only {len(stage1)} runs to fit stage 1 (need at least 4)", source=source)
     past = fit[(fit["step"] >= warmup * steps) & (fit["accuracy"] > fit["chance"] + margin)]
     parts = []
     for _, g in past.groupby(["run", "task"]):

@@ -40,7 +40,11 @@ def backtest(
     years = release_year(usable["release"])
     train, test = usable[years < split_year].reset_index(drop=True), usable[years >= split_year].reset_index(drop=True)
     if len(train) < 8 or len(test) < 1:
-        raise DataError(f"split {split} leaves {len(train)} models to fit and {len(test)} to predict")
+        raise DataError(
+            f"split {split} leaves {len(train)} models to fit and {len(test)} to predict (need 8 and 1)",
+            source=str(data_path),
+            column="--split-date",
+        )
     log(f"backtest at {split}: fit on {len(train)} models released before, predict {len(test)} released from then on")
     return evaluate_holdout(train, test, variants=variants, priors=priors, log=log, **sampling)
 

@@ -102,7 +102,11 @@ class Grid:
                         continue
                     rows.append((n, h, d))
         if not rows:
-            raise DataError("the grid is empty: check --hidden-*, --layers-* and --ffn-multiple")
+            raise DataError(
+                f"the grid is empty: no hidden size in {h0}..{h1} step {hs} has an FFN width that is a multiple of "
+                f"{self.ffn_multiple} within the layer range {self.layers}",
+                column="--hidden-min",
+            )
         return pd.DataFrame(rows, columns=["num_hidden_layers", "hidden_size", "intermediate_size"])
 
     def layer_count(self) -> int:
