@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from bayes_perflaw import __version__
-from bayes_perflaw.cli import data, fit, flp, maps, plan, predict, report, screen
+from bayes_perflaw.cli import data, fit, flp, maps, plan, predict, report, screen, table
 from bayes_perflaw.cli.argtypes import OutputDir, OutputFile
 from bayes_perflaw.cli.common import EXIT_USER_ERROR
 from bayes_perflaw.core import signals
@@ -38,6 +38,7 @@ Bad input: one line on stderr naming file, row and column (or the flag); exit co
 # in the order ``bayes-perflaw --help`` lists the sub-commands
 REGISTER = (
     data.add_parser,  # validate, evaluate
+    table.add_parser,  # data add / data check
     predict.add_parser,
     fit.add_fit_parser,
     screen.add_parser,
@@ -73,9 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> str:
-    return " ".join(
-        str(c) for c in (args.command, getattr(args, "flp_command", None), getattr(args, "map_command", None)) if c
-    )
+    parts = (args.command, *(getattr(args, k, None) for k in ("flp_command", "map_command", "data_command")))
+    return " ".join(str(c) for c in parts if c)
 
 
 def _check_outputs(args: argparse.Namespace) -> bool:

@@ -1,0 +1,82 @@
+"""Table checks: parameter recount against hand-computed counts, MoE fields, sources, names, cut-off."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bayes_perflaw.perflaw.checks import architecture_params, check_table, normalised_name
+from bayes_perflaw.perflaw.schema import validate
+
+LLAMA3_8B = {  # meta-llama/Meta-Llama-3-8B config.json (tests/fixtures/hf/llama3_8b.json)
+    "model": "Llama 3 8B",
+    "num_hidden_layers": "32",
+    "hidden_size": "4096",
+    "intermediate_size": "14336",
+    "num_attention_heads": "32",
+    "num_key_value_heads": "8",
+    "vocab_size": "128256",
+    "tied_embeddings": "False",
+    "ffn_gated": "True",
+    "params_B": "8.03",
+    "tokens_T": "15",
+    "mmlu": "66.6",
+    "release": "2024-04",
+    "source_arch": "a",
+    "source_tokens": "b",
+    "source_mmlu": "c",
+}
+MIXTRAL = {  # mistralai/Mixtral-8x7B-v0.1 config.json (tests/fixtures/hf/mixtral_8x7b.json)
+    **LLAMA3_8B,
+    "model": "Mixtral 8x7B",
+    "intermediate_size": "",
+    "moe_intermediate_size": "14336",
+    "num_experts": "8",
+    "num_experts_per_tok": "2",
+    "vocab_size": "32000",
+    "params_B": "46.7",
+    "active_params_B": "12.9",
+}
+
+
+def table(*rows: dict) -> pd.DataFrame:
+    return validate(pd.DataFrame(list(rows)).fillna(""), require_law_inputs=False)
+
+
+def test_recount_equals_hand_computed_counts():
+    total, active = architecture_params(table(LLAMA3_8B, MIXTRAL))
+    # Llama 3 8B: 32 x (2*4096^2 + 2*4096*8*128 + 3*4096*14336) + 2*128256*4096 = 8,029,995,008
+    assert total[0] * 1e9 == pytest.approx(8_029_995_008)
+    # Mixtral: 32 x (41,943,040 + 8*3*4096*14336 + 4096*8) + 2*32000*4096 = 46,702,526,464
+    assert total[1] * 1e9 == pytest.approx(46_702_526_464)
+    # active: 32 x (41,943,040 + 2*3*4096*14336 + 4096*8) + 262,144,000 = 12,879,659,008
+    assert active[1] * 1e9 == pytest.approx(12_879_659_008)
+    assert check_table(table(LLAMA3_8B, MIXTRAL)) == []
+
+
+def test_each_check_names_row_model_and_column():
+    wrong = {**LLAMA3_8B, "model": "wrong size", "params_B": "9"}
+    excused = {**wrong, "model": "excused", "confidence": "medium; params stated by the developer"}
+    unsourced = {**LLAMA3_8B, "model": "no source", "source_mmlu": ""}
+    moe_gap = {**MIXTRAL, "model": "moe gap", "active_params_B": ""}
+    dense_moe = {**LLAMA3_8B, "model": "dense with moe field", "moe_intermediate_size": "1024"}
+    late = {**LLAMA3_8B, "model": "late", "release": "2025-04"}
+    twin = {**LLAMA3_8B, "model": "llama-3-8b"}
+    problems = check_table(
+        table(LLAMA3_8B, wrong, excused, unsourced, moe_gap, dense_moe, late, twin), cutoff="2025-03"
+    )
+    got = [(p.row, p.model, p.column) for p in problems]
+    assert got == [
+        (2, "wrong size", "params_B"),
+        (4, "no source", "source_mmlu"),
+        (5, "moe gap", "active_params_B"),
+        (6, "dense with moe field", "moe_intermediate_size"),
+        (7, "late", "release"),
+        (8, "llama-3-8b", "model"),
+    ]
+    assert "stated 9 B but the architecture gives 8.03 B (-10.8%" in str(problems[0])
+
+
+def test_normalised_names():
+    assert normalised_name("Llama 3 8B") == normalised_name("llama-3-8b") == "llama38b"
+    assert normalised_name("Qwen2.5-7B") != normalised_name("Qwen2-57B")
