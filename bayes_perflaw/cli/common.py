@@ -94,13 +94,17 @@ FLAG_OF_COLUMN = {
 def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     """One recipe row from flags or --hf-config (None if neither), as a CSV would give it: sizes keep the text
     typed (``15T``), after checking that it reads as a size, so that the value is converted once."""
-    from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
+    from bayes_perflaw.perflaw.hf_config import config_model_name, load_config, recipe_from_config
 
     sizes = {"tokens_T": args.tokens, "params_B": args.params, "active_params_B": args.active_params}
     if args.hf_config:
-        rec = recipe_from_config(load_config(args.hf_config), source=str(args.hf_config))
+        cfg = load_config(args.hf_config)
+        rec = recipe_from_config(cfg, source=str(args.hf_config))
         rec["params_estimated"] = args.params is None
-        name = Path(args.hf_config).parent.name or "config"
+        name = config_model_name(cfg, args.hf_config)
+        for column in ("params_B", "active_params_B"):  # estimates, replaced below by --params / --active-params
+            if rec.get(column) is not None:
+                rec[column] = f"{rec[column]:.6g}"  # billions (a bare number in a _B column)
     elif args.layers is not None or args.hidden is not None:
         rec = {
             "num_hidden_layers": args.layers,

@@ -20,6 +20,15 @@ from bayes_perflaw.cli.common import (
 
 def cmd_predict(args: argparse.Namespace) -> int:
     df, raw, source = load_recipes(args)
+    if args.hf_config is not None:
+        row = df.iloc[0]
+        active = row.get("active_params_B")
+        kind = "estimated from the architecture" if args.params is None else "as given"
+        print(
+            f"# {row['model']} ({args.hf_config}): {row['params_B']:.4g} B parameters"
+            + (f", {active:.4g} B active" if active is not None and active == active else "")
+            + f" ({kind})"
+        )
     mapping = mapping_from_args(args)
     cols = ["model", "mmlu", "mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi"]
     if mapping is not None:

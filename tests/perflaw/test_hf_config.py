@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from bayes_perflaw.core.errors import DataError
-from bayes_perflaw.perflaw.hf_config import load_config, recipe_from_config
+from bayes_perflaw.perflaw.hf_config import config_model_name, load_config, recipe_from_config
 
 HF = FIXTURES / "hf"
 
@@ -33,8 +33,9 @@ def test_parameter_estimate_matches_published_total(name):
     total, active = PUBLISHED[name]
     assert rec["params_B"] == pytest.approx(total, rel=0.01)
     if active is not None:
-        # DeepSeek counts activated parameters without the input-embedding lookup (~0.2B): 12 % off here
-        tol = 0.12 if name.startswith("deepseek") else 0.01
+        # DeepSeek counts activated parameters without the input-embedding lookup, as the reader does; the
+        # published 2.4B is rounded (2.45B estimated): 2.1 % off
+        tol = 0.025 if name.startswith("deepseek") else 0.01
         assert rec["active_params_B"] == pytest.approx(active, rel=tol)
 
 
@@ -127,7 +128,9 @@ BASES = {
 NAN, INF = float("nan"), float("inf")
 NOT_POSITIVE = "must be a positive integer, got "
 NOT_COUNT = "must be a non-negative integer, got "
-PER_TOK_KEYS = re.escape("config has none of the keys ['num_experts_per_tok', 'num_experts_per_token', 'top_k']")
+PER_TOK_KEYS = re.escape(
+    "config has none of the keys ['num_experts_per_tok', 'num_experts_per_token', 'experts_per_token', 'top_k']"
+)
 FFN_KEYS = "config has none of the keys ['intermediate_size', 'n_inner', 'ffn_dim', 'ffn_hidden_size']"
 
 
@@ -443,3 +446,355 @@ def test_moe_with_one_or_no_expert_is_dense():
     for experts in (0, 1, None):
         rec = recipe_from_config({**BASES["mixtral"], "num_local_experts": experts})
         assert "num_experts" not in rec and rec["intermediate_size"] == 688
+
+
+# --- architectures trained now: fixtures written from public configs (tests/fixtures/hf/SOURCES.md) --------
+
+# name: (published total, published activated or None), billions; where each figure is from: SOURCES.md
+NEW_PUBLISHED = {
+    "llama4_scout.json": (109.0, 17.0),  # huggingface/blog llama4-release.md: "~109B total", "17B active"
+    "llama4_maverick.json": (400.0, 17.0),  # same post: "17B active parameters out of ~400B total"
+    "gemma3_27b.json": (27.009002240, None),  # keras-hub gemma3_presets.py, gemma3_27b_text "params"
+    "qwen3_8b.json": (8.190735360, None),  # keras-hub qwen3_presets.py, qwen3_8b_en "params"
+    "qwen3_32b.json": (32.762123264, None),  # keras-hub qwen3_presets.py, qwen3_32b_en (card: 32.8B)
+    "qwen3_30b_a3b.json": (30.5, 3.3),  # Qwen3-30B-A3B card: "30.5B in total and 3.3B activated"
+    "deepseek_v3.json": (671.0, 37.0),  # deepseek-ai/DeepSeek-V3 README: "671B total ... 37B activated"
+    "olmoe_1b_7b.json": (6.9, 1.3),  # allenai/OLMoE README: "1.3 billion active and 6.9 billion total"
+    "gpt_oss_120b.json": (117.0, 5.1),  # openai/gpt-oss README: "117B parameters with 5.1B active"
+    "gpt_oss_20b.json": (21.0, 3.6),  # openai/gpt-oss README: "21B parameters with 3.6B active"
+    "falcon_7b.json": (7.0, None),  # tiiuae/falcon-7b card: "7B parameters"
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_PUBLISHED))
+def test_current_architectures_match_published_counts_within_2_percent(name):
+    rec = recipe_from_config(load_config(HF / name), source=name)
+    total, active = NEW_PUBLISHED[name]
+    assert rec["params_B"] == pytest.approx(total, rel=0.02)
+    if active is None:
+        assert rec["active_params_B"] is None and "num_experts" not in rec
+    else:
+        assert rec["active_params_B"] == pytest.approx(active, rel=0.02)
+
+
+def test_falcon_40b_estimate_and_its_rounded_published_name():
+    # The card says only "40B"; the architecture (60 x 8192, 128 heads, 8 KV groups, FFN 4h, tied 65024-token
+    # embedding) holds 41.30B: 3.3 % above the name, the one fixture outside 2 % (no exact count published).
+    rec = recipe_from_config(load_config(HF / "falcon_40b.json"))
+    h, n, vocab, head_dim = 8192, 60, 65024, 64
+    layer = h * (128 + 2 * 8) * head_dim + h * h + 2 * h * 4 * h
+    assert rec["params_B"] == pytest.approx((n * layer + vocab * h) / 1e9, rel=1e-12)
+    assert rec["params_B"] == pytest.approx(41.30, abs=0.01)
+    assert 0 < rec["params_B"] / 40.0 - 1 < 0.035
+
+
+def _cfg(name):
+    return load_config(HF / name)
+
+
+# Llama 4: a shared expert as wide as each routed one; MoE only in every k-th layer, the others dense
+
+
+def test_llama4_reads_text_config_shared_expert_and_interleaving():
+    scout = recipe_from_config(_cfg("llama4_scout.json"))
+    assert (scout["num_hidden_layers"], scout["hidden_size"], scout["ffn_gated"]) == (48, 5120, True)
+    assert (scout["moe_intermediate_size"], scout["shared_intermediate_size"]) == (8192, 8192)
+    assert (scout["num_experts"], scout["num_experts_per_tok"], scout["intermediate_size"]) == (16, 1, None)
+    maverick = recipe_from_config(_cfg("llama4_maverick.json"))
+    assert (maverick["num_experts"], maverick["moe_intermediate_size"], maverick["shared_intermediate_size"]) == (
+        128,
+        8192,
+        8192,
+    )
+    assert maverick["intermediate_size"] == 16384  # the dense layers between MoE layers: intermediate_size_mlp
+
+
+def test_llama4_counts_moe_only_in_interleaved_layers():
+    text = _cfg("llama4_maverick.json")
+    h, expert, dense = 5120, 3 * 5120 * 8192, 3 * 5120 * 16384
+    every = recipe_from_config({**text, "interleave_moe_layer_step": 1})
+    half = recipe_from_config(text)
+    # 24 layers trade 128 routed + 1 shared expert and a router for one dense MLP
+    per_layer = 128 * expert + expert + h * 128 - dense
+    assert (every["params_B"] - half["params_B"]) * 1e9 == pytest.approx(24 * per_layer, rel=1e-12)
+    assert every["intermediate_size"] is None  # no dense layer left
+    listed = recipe_from_config({**text, "moe_layers": list(range(1, 48, 2))})  # HF's moe_layers for step 2
+    assert listed == half
+    odd = recipe_from_config({**text, "moe_layers": [0, 1, 2]})
+    assert odd["params_B"] < half["params_B"]
+
+
+def test_llama4_without_moe_layers_is_dense_with_the_mlp_width():
+    rec = recipe_from_config({**_cfg("llama4_maverick.json"), "moe_layers": []})
+    assert "num_experts" not in rec and rec["intermediate_size"] == 16384
+    rec = recipe_from_config({**_cfg("llama4_maverick.json"), "num_local_experts": 0})
+    assert "num_experts" not in rec and rec["intermediate_size"] == 16384
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "detail"),
+    [
+        ({"interleave_moe_layer_step": 0}, "interleave_moe_layer_step", "must be a positive integer, got 0"),
+        ({"moe_layers": [0, 48]}, "moe_layers", "must be a list of layer indices from 0 to 47, got [0, 48]"),
+        ({"moe_layers": "1,3"}, "moe_layers", "must be a list of layer indices from 0 to 47, got '1,3'"),
+        ({"moe_layers": [1.5]}, "moe_layers", "must be a list of layer indices from 0 to 47, got [1.5]"),
+        ({"intermediate_size_mlp": None}, "intermediate_size_mlp", "missing from the config"),
+    ],
+)
+def test_llama4_bad_layouts_are_refused(changes, column, detail):
+    with pytest.raises(DataError, match=re.escape(detail)) as err:
+        recipe_from_config({**_cfg("llama4_maverick.json"), **changes}, source="c.json")
+    assert err.value.column == column
+
+
+# Gemma 3: a text_config without vocab_size takes Gemma3TextConfig's 262,208, tied; head_dim as given
+
+
+def test_gemma3_text_config_takes_the_class_vocabulary_and_tied_embeddings():
+    text = _cfg("gemma3_27b.json")
+    assert "vocab_size" not in text and "tie_word_embeddings" not in text
+    assert text["_parent_model_type"] == "gemma3"
+    rec = recipe_from_config(text)
+    explicit = recipe_from_config({**text, "vocab_size": 262_208, "tie_word_embeddings": True})
+    assert rec == explicit
+    untied = recipe_from_config({**text, "tie_word_embeddings": False})
+    assert (untied["params_B"] - rec["params_B"]) * 1e9 == pytest.approx(262_208 * 5376, rel=1e-12)
+    smaller = recipe_from_config({**text, "vocab_size": 256_000})
+    assert smaller["params_B"] < rec["params_B"]
+    # head_dim 128 as given (hidden 5376 / 32 heads would be 168)
+    attention = 2 * 5376 * 32 * 128 + 2 * 5376 * 16 * 128
+    ffn = 3 * 5376 * 21504
+    assert rec["params_B"] * 1e9 == pytest.approx(62 * (attention + ffn) + 262_208 * 5376, rel=1e-12)
+
+
+def test_other_types_still_require_a_vocabulary():
+    text = {**_cfg("gemma3_27b.json"), "model_type": "gemma2"}
+    with pytest.raises(DataError, match="vocab_size"):
+        recipe_from_config(text)
+
+
+# Qwen3 and Qwen3-MoE: head_dim, moe_intermediate_size, decoder_sparse_step, mlp_only_layers, no shared expert
+
+
+def test_qwen3_head_dim_is_read_and_defaults_to_128():
+    cfg = _cfg("qwen3_32b.json")
+    rec = recipe_from_config(cfg)
+    without = {k: v for k, v in cfg.items() if k != "head_dim"}
+    assert recipe_from_config(without) == rec  # Qwen3Config's head_dim default is 128
+    as_llama = recipe_from_config({**without, "model_type": "llama"})  # hidden / heads = 80
+    assert (rec["params_B"] - as_llama["params_B"]) * 1e9 == pytest.approx(64 * 2 * 5120 * 72 * 48, rel=1e-12)
+
+
+def test_qwen3_moe_reads_expert_width_and_no_shared_expert():
+    rec = recipe_from_config(_cfg("qwen3_30b_a3b.json"))
+    assert (rec["moe_intermediate_size"], rec["num_experts"], rec["num_experts_per_tok"]) == (768, 128, 8)
+    assert rec["shared_intermediate_size"] is None and rec["intermediate_size"] is None
+
+
+def test_qwen3_moe_sparse_step_and_mlp_only_layers_make_dense_layers():
+    cfg = _cfg("qwen3_30b_a3b.json")
+    full = recipe_from_config(cfg)
+    h, expert, dense = 2048, 3 * 2048 * 768, 3 * 2048 * 6144
+    swap = 128 * expert + h * 128 - dense  # one MoE layer replaced by a dense MLP of intermediate_size
+    step2 = recipe_from_config({**cfg, "decoder_sparse_step": 2})  # MoE at layers 1, 3, ..., 47
+    assert step2["intermediate_size"] == 6144
+    assert (full["params_B"] - step2["params_B"]) * 1e9 == pytest.approx(24 * swap, rel=1e-12)
+    two_dense = recipe_from_config({**cfg, "mlp_only_layers": [0, 47]})
+    assert (full["params_B"] - two_dense["params_B"]) * 1e9 == pytest.approx(2 * swap, rel=1e-12)
+    all_dense = recipe_from_config({**cfg, "mlp_only_layers": list(range(48))})
+    assert "num_experts" not in all_dense and all_dense["intermediate_size"] == 6144
+    with pytest.raises(DataError, match=re.escape("must be a list of layer indices from 0 to 47")):
+        recipe_from_config({**cfg, "mlp_only_layers": [48]})
+
+
+# DeepSeek-V3: MLA, 3 leading dense layers, one shared expert, 256 routed; the MTP layer is not counted
+
+
+def test_deepseek_v3_layout_and_multi_token_prediction_layer():
+    cfg = _cfg("deepseek_v3.json")
+    rec = recipe_from_config(cfg)
+    assert (rec["moe_intermediate_size"], rec["shared_intermediate_size"], rec["intermediate_size"]) == (
+        2048,
+        2048,
+        18432,
+    )
+    assert (rec["num_experts"], rec["num_experts_per_tok"]) == (256, 8)
+    # num_nextn_predict_layers is not counted: 671B is DeepSeek's main model; the 14B MTP module is apart
+    assert recipe_from_config({**cfg, "num_nextn_predict_layers": 0}) == rec
+    assert rec["params_B"] == pytest.approx(671.0, rel=0.001)
+    # activated without the input-embedding lookup, as DeepSeek counts (36.6B; with it 37.55B)
+    assert rec["active_params_B"] == pytest.approx(36.6, rel=0.002)
+    as_other = recipe_from_config({**cfg, "model_type": "glm4_moe"})
+    assert (as_other["active_params_B"] - rec["active_params_B"]) * 1e9 == pytest.approx(129280 * 7168, rel=1e-9)
+
+
+# OLMoE and Granite MoE: intermediate_size is the expert width, no moe_intermediate_size key
+
+
+def test_olmoe_reads_intermediate_size_as_expert_width():
+    rec = recipe_from_config(_cfg("olmoe_1b_7b.json"))
+    assert (rec["moe_intermediate_size"], rec["num_experts"], rec["num_experts_per_tok"]) == (1024, 64, 8)
+    assert rec["intermediate_size"] is None and rec["shared_intermediate_size"] is None
+
+
+def test_granite_moe_reads_intermediate_size_as_expert_width_and_its_shared_mlp():
+    # No public Granite MoE config could be sourced: this checks the reading on a made-up config.
+    cfg = {
+        "model_type": "granitemoe",
+        "num_hidden_layers": 4,
+        "hidden_size": 256,
+        "intermediate_size": 128,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+        "num_local_experts": 16,
+        "num_experts_per_tok": 4,
+        "vocab_size": 1000,
+        "tie_word_embeddings": True,
+    }
+    rec = recipe_from_config(cfg)
+    assert (rec["moe_intermediate_size"], rec["num_experts"], rec["intermediate_size"]) == (128, 16, None)
+    shared = recipe_from_config({**cfg, "model_type": "granitemoeshared", "shared_intermediate_size": 512})
+    assert shared["shared_intermediate_size"] == 512
+    assert (shared["params_B"] - rec["params_B"]) * 1e9 == pytest.approx(4 * 3 * 256 * 512, rel=1e-9)
+
+
+def test_unknown_moe_type_without_expert_width_is_refused():
+    cfg = {**_cfg("olmoe_1b_7b.json"), "model_type": "newmoe"}
+    with pytest.raises(DataError, match="is not one whose expert width is known") as err:
+        recipe_from_config(cfg, source="c.json")
+    assert err.value.column == "moe_intermediate_size"
+    with pytest.raises(DataError, match="moe_intermediate_size.*missing from the config"):
+        recipe_from_config({**cfg, "model_type": "qwen3_moe"})
+
+
+# GPT-OSS: num_local_experts / experts_per_token, intermediate_size per expert, no input embedding in active
+
+
+def test_gpt_oss_experts_and_activated_count():
+    cfg = _cfg("gpt_oss_120b.json")
+    rec = recipe_from_config(cfg)
+    assert (rec["moe_intermediate_size"], rec["num_experts"], rec["num_experts_per_tok"]) == (2880, 128, 4)
+    original_key = {k: v for k, v in cfg.items() if k != "num_experts_per_tok"} | {"experts_per_token": 4}
+    assert recipe_from_config(original_key) == rec
+    as_mixtral = recipe_from_config({**cfg, "model_type": "mixtral", "tie_word_embeddings": False})
+    assert as_mixtral["params_B"] == rec["params_B"]
+    assert (as_mixtral["active_params_B"] - rec["active_params_B"]) * 1e9 == pytest.approx(201088 * 2880, rel=1e-9)
+
+
+# Falcon: multi_query means one KV head; new_decoder_architecture reads num_kv_heads
+
+
+def test_falcon_multi_query_and_grouped_kv_heads():
+    cfg = _cfg("falcon_7b.json")
+    mqa = recipe_from_config(cfg)
+    mha = recipe_from_config({**cfg, "multi_query": False})
+    h, head_dim = 4544, 64
+    assert (mha["params_B"] - mqa["params_B"]) * 1e9 == pytest.approx(32 * 2 * h * (h - head_dim), rel=1e-9)
+    assert recipe_from_config({k: v for k, v in cfg.items() if k != "multi_query"}) == mqa  # FalconConfig default
+    assert mqa["intermediate_size"] == 4 * h and mqa["ffn_gated"] is False
+    big = _cfg("falcon_40b.json")
+    grouped = recipe_from_config(big)
+    ignored = recipe_from_config({**big, "multi_query": True})  # ignored under new_decoder_architecture
+    assert ignored == grouped
+    as_old = recipe_from_config({**big, "new_decoder_architecture": False, "multi_query": True})
+    assert (grouped["params_B"] - as_old["params_B"]) * 1e9 == pytest.approx(60 * 2 * 8192 * 64 * 7, rel=1e-9)
+
+
+def test_multi_query_elsewhere_means_one_kv_head():
+    base = {**BASES["llama"], "model_type": "gpt_bigcode", "n_inner": None}
+    del base["num_key_value_heads"], base["intermediate_size"]
+    mqa = recipe_from_config({**base, "multi_query": True})
+    mha = recipe_from_config(base)
+    assert (mha["params_B"] - mqa["params_B"]) * 1e9 == pytest.approx(4 * 2 * 256 * (256 - 32), rel=1e-9)
+    with pytest.raises(DataError, match=re.escape("must be 1 when multi_query is true, got 8")):
+        recipe_from_config({**base, "multi_query": True, "num_key_value_heads": 8})
+    with pytest.raises(DataError, match="must be true or false"):
+        recipe_from_config({**base, "multi_query": "yes"})
+
+
+# Refused, saying why the Performance Law does not apply
+
+REFUSED = {
+    "t5": ({"model_type": "t5", "is_encoder_decoder": True}, "model_type", "an encoder-decoder model"),
+    "mt5": ({"model_type": "mt5"}, "model_type", "an encoder-decoder model"),
+    "bart": ({"model_type": "bart"}, "model_type", "an encoder-decoder model"),
+    "flag-only": ({"model_type": "newseq2seq", "is_encoder_decoder": True}, "is_encoder_decoder", "encoder-decoder"),
+    "bert": ({"model_type": "bert"}, "model_type", "an encoder-only model"),
+    "jamba": (
+        {"model_type": "jamba", "attn_layer_period": 8, "expert_layer_period": 2},
+        "model_type",
+        "a state-space / recurrent or hybrid model (model_type 'jamba')",
+    ),
+    "jamba-keys": (
+        {"model_type": "custom", "attn_layer_period": 8, "attn_layer_offset": 4},
+        "attn_layer_period",
+        "a hybrid state-space model (it sets attn_layer_period",
+    ),
+    "falcon_h1": ({"model_type": "falcon_h1"}, "model_type", "model_type 'falcon_h1'"),
+    "mamba": ({"model_type": "mamba"}, "model_type", "model_type 'mamba'"),
+    "zamba": ({"model_type": "zamba"}, "model_type", "model_type 'zamba'"),
+    "zamba2": ({"model_type": "zamba2"}, "model_type", "model_type 'zamba2'"),
+    "granite-hybrid": ({"model_type": "granitemoehybrid"}, "model_type", "model_type 'granitemoehybrid'"),
+    "mamba-layers": (
+        {"layer_types": ["attention", "mamba", "attention", "mamba"]},
+        "layer_types",
+        "has 'mamba' layers, not (softmax) attention layers",
+    ),
+    "linear-attention": (
+        {"layer_types": ["linear_attention", "full_attention"] * 2},
+        "layer_types",
+        "has 'linear_attention' layers",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_architectures_outside_the_law_are_refused_with_the_reason(tmp_path, case):
+    changes, column, detail = REFUSED[case]
+    path = _write(tmp_path, "llama", changes)
+    with pytest.raises(DataError, match=_where(path, column) + ".*" + re.escape(detail)) as err:
+        recipe_from_config(load_config(path), source=str(path))
+    assert "Performance Law" in str(err.value)
+    assert (err.value.source, err.value.column) == (str(path), column)
+
+
+def test_a_multimodal_wrapper_is_refused_for_its_parent_type_too(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "falcon_h1", "text_config": BASES["llama"]}))
+    with pytest.raises(DataError, match="model_type 'falcon_h1'"):
+        recipe_from_config(load_config(path))
+
+
+def test_attention_layer_types_are_read():
+    cfg = {**BASES["llama"], "layer_types": ["sliding_attention", "full_attention"] * 2}
+    assert recipe_from_config(cfg) == recipe_from_config(BASES["llama"])
+
+
+# The row's model name comes from the config
+
+
+@pytest.mark.parametrize(
+    ("extra", "name"),
+    [
+        ({"_name_or_path": "meta-llama/Meta-Llama-3-8B"}, "meta-llama/Meta-Llama-3-8B"),
+        ({"_name_or_path": "/fsx/checkpoints/my-llama-8b/"}, "my-llama-8b"),
+        ({"_name_or_path": "", "architectures": ["LlamaForCausalLM"]}, "LlamaForCausalLM (llama)"),
+        ({"architectures": ["LlamaForCausalLM"]}, "LlamaForCausalLM (llama)"),
+        ({}, "llama"),
+    ],
+)
+def test_config_model_name(tmp_path, extra, name):
+    cfg = {**BASES["llama"], **extra}
+    assert config_model_name(cfg, tmp_path / "folder" / "config.json") == name
+
+
+def test_config_model_name_of_multimodal_and_nameless_configs(tmp_path):
+    assert config_model_name(_cfg("llama4_maverick.json"), HF / "llama4_maverick.json") == (
+        "Llama4ForConditionalGeneration (llama4)"
+    )
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"_name_or_path": "google/gemma-3-27b-pt", "text_config": BASES["llama"]}))
+    assert config_model_name(load_config(path), path) == "google/gemma-3-27b-pt"
+    nameless = {k: v for k, v in BASES["llama"].items() if k != "model_type"}
+    assert config_model_name(nameless, tmp_path / "Qwen3-8B" / "config.json") == "Qwen3-8B"
+    assert config_model_name(nameless, "config.json") == "config"
