@@ -53,7 +53,6 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
 	$(BIN)/python scripts/compare_variants.py
 	$(BIN)/bayes-perflaw backtest --split-date 2024-04 --out reports/backtest.md
-	$(BIN)/bayes-perflaw backtest --holdout data/post_table_models.csv --out reports/post_table.md
 	$(BIN)/python scripts/screen_calibration.py
 	$(BIN)/python scripts/screen_reference.py
 	$(BIN)/python scripts/fit_benchmark_maps.py

@@ -81,7 +81,7 @@ def add_backtest_parser(sub) -> None:
         "--holdout",
         type=at.input_file,
         help="instead of a date split: fit on all of --data, predict this table of later models "
-        "(e.g. data/post_table_models.csv)",
+        "(released after every model of --data)",
     )
     p.add_argument(
         "--variants",

@@ -31,11 +31,6 @@ def reference_table() -> Path:
     return data_dir() / "reference_models.csv"
 
 
-def post_table() -> Path:
-    """Published base models released after the reference table: held out, never fitted."""
-    return data_dir() / "post_table_models.csv"
-
-
 def default_posterior() -> Path:
     """The shipped Bayesian Performance Law posterior."""
     return models_dir() / "perflaw.nc"

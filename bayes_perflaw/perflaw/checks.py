@@ -3,8 +3,8 @@
 * **parameter count**: recomputed from the architecture (:func:`architecture_params`) and compared with the
   stated ``params_B`` (and ``active_params_B``): within ``TOLERANCE`` (3 %) or the row's ``confidence`` must say
   so (contain "params");
-* **MoE fields**: an MoE row has experts, experts per token <= experts, an expert width and active < total;
-  a dense row has none of them;
+* **MoE fields** consistent: experts per token <= experts and active < total for an MoE row; a dense row has
+  none of the MoE fields (a missing field is a gap the fit skips, reported by ``validate``);
 * **sources**: every number has its source column filled (architecture, tokens, MMLU);
 * **names**: no duplicate model names, also after normalising case, spaces and punctuation;
 * **cut-off**: no model released after ``cutoff`` (YYYY-MM; the evaluation period is never fitted).
@@ -153,10 +153,7 @@ def check_table(table: pd.DataFrame, *, cutoff: str | None = None, tolerance: fl
                 )
     experts, per_tok = _num(table, "num_experts", 0.0), _num(table, "num_experts_per_tok", 0.0)
     moe = np.nan_to_num(experts) > 1
-    for i in np.flatnonzero(moe):
-        for column in MOE_FIELDS:
-            if not np.isfinite(_num(table, column)[i]):
-                add(i, column, "an MoE row needs this field")
+    for i in np.flatnonzero(moe):  # a missing MoE field is a gap (``validate``'s law_gaps), not a contradiction
         if per_tok[i] > experts[i]:
             add(i, "num_experts_per_tok", f"{per_tok[i]:g} experts per token but only {experts[i]:g} experts")
         if _num(table, "active_params_B")[i] >= _num(table, "params_B")[i]:

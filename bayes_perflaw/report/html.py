@@ -293,7 +293,6 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     }
     comparison = _read_csv(reports_dir / "model_comparison.csv")
     backtest = _read_csv(reports_dir / "backtest.csv")
-    holdout = _read_csv(reports_dir / "post_table.csv")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(summary, out_dir / "summary.csv")
     write_csv(residuals, out_dir / "residuals.csv")
@@ -328,7 +327,6 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         screen_note=screen_note,
         comparison_html=table_html(comparison),
         backtest_html=table_html(backtest),
-        holdout_html=table_html(holdout),
     )
     index = out_dir / "index.html"
     atomic_write(index, lambda tmp: tmp.write_text(page, encoding="utf-8"))
