@@ -13,6 +13,8 @@ Rules (documented in data/README.md):
 * MoE rows whose every FFN is an expert layer (Mixtral, Grok-1) keep the expert width in
   ``moe_intermediate_size`` only; ``shared_intermediate_size`` = shared experts x expert width where the source
   gives a number of shared experts and no width (DeepSeekMoE / DeepSeek-V2/V3 / Qwen2-MoE convention);
+* ``mmlu_method`` says how each MMLU was obtained, read from its source (``METHODS``: the Open LLM Leaderboard v1
+  harness, HELM, else the developer's report or another harness);
 * organisation names made one per developer (``ORGANISATIONS``: "Alibaba Qwen" -> "Alibaba (Qwen)", ...);
 * ``tied_embeddings`` of a later_models row is True where its notes say "tied embeddings" (the curator's words);
 * **the same model from two sources** (same name after normalising case and punctuation, or an alias below): the
@@ -27,6 +29,7 @@ No value is invented: a missing number stays an empty cell.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -80,7 +83,13 @@ ORGANISATIONS = {  # one name per developer across sources (the organisation eff
     "Ai2": "Allen Institute for AI (Ai2)",
     "TII (Technology Innovation Institute)": "TII",
     "DeepSeek-AI": "DeepSeek",
+    "Allen Institute for AI": "Allen Institute for AI (Ai2)",
+    "Skywork (Kunlun Inc.)": "Kunlun (Skywork)",
 }
+METHODS = (  # how an MMLU was obtained, read from its source (first match wins); the model's noise is per source kind
+    ("open_llm_leaderboard_v1", r"ObsScaling|llm-leaderboard|Open LLM Leaderboard|open_llm_leaderboard"),
+    ("helm", r"\bhelm\b|crfm"),
+)
 COMPARED = ("params_B", "tokens_T", "mmlu", "release", "num_hidden_layers", "hidden_size", "intermediate_size")
 
 
@@ -145,6 +154,16 @@ def reconcile(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return rows.loc[sorted(keep)].reset_index(drop=True), log
 
 
+def mmlu_method(row: pd.Series) -> str:
+    """'developer_report', 'open_llm_leaderboard_v1', 'helm' or 'other_harness' (empty without an MMLU)."""
+    if not row["mmlu"]:
+        return ""
+    for name, pattern in METHODS:
+        if re.search(pattern, row["source_mmlu"], flags=re.IGNORECASE):
+            return name
+    return "developer_report" if row["mmlu_source_kind"] == "developer" else "other_harness"
+
+
 def flag_param_recount(table: pd.DataFrame, raw: pd.DataFrame) -> None:
     """Where the recomputed parameter count is more than 3 % off, say so in ``confidence`` (the stated value is
     kept: it is the developer's)."""
@@ -169,9 +188,11 @@ def build() -> tuple[pd.DataFrame, list[str]]:
     rows = rows[~late]
     table, merged = reconcile(rows)
     log += merged
-    valid = validate(table.drop(columns=["table_source"]), source="the merged sources", require_law_inputs=False)
+    table.insert(table.columns.get_loc("mmlu_source_kind") + 1, "mmlu_method", table.apply(mmlu_method, axis=1))
+    extra = ["table_source", "mmlu_method"]
+    valid = validate(table.drop(columns=extra), source="the merged sources", require_law_inputs=False)
     flag_param_recount(valid, table)
-    valid = validate(table.drop(columns=["table_source"]), source="the merged sources", require_law_inputs=False)
+    valid = validate(table.drop(columns=extra), source="the merged sources", require_law_inputs=False)
     problems = check_table(valid, cutoff=CUTOFF)
     if problems:
         raise SystemExit("reference table checks failed:\n  " + "\n  ".join(str(p) for p in problems))
@@ -198,6 +219,8 @@ def counts_markdown(table: pd.DataFrame) -> str:
     lines += [f"| `{k}` | {v} |" for k, v in table["table_source"].value_counts().items()]
     kinds = table.loc[table["mmlu"] != "", "mmlu_source_kind"].replace("", "unstated").value_counts()
     lines += ["", "MMLU reported by: " + ", ".join(f"{k} {v}" for k, v in kinds.items()) + "."]
+    methods = table.loc[table["mmlu"] != "", "mmlu_method"].value_counts()
+    lines += ["", "MMLU obtained by: " + ", ".join(f"{k} {v}" for k, v in methods.items()) + "."]
     orgs = table["organization"].value_counts()
     lines += ["", "Organisations: " + ", ".join(f"{k} ({v})" for k, v in orgs.items()) + "."]
     return "\n".join(lines)
