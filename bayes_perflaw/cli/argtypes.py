@@ -152,6 +152,13 @@ def input_file(text: str) -> Path:
     return path
 
 
+def path_text(text: str) -> Path:
+    """A non-empty path whose kind (file or folder) the command decides and checks itself."""
+    if not str(text).strip():
+        raise argparse.ArgumentTypeError("the path is empty")
+    return Path(text)
+
+
 def output_file(text: str) -> OutputFile:
     """An output file path (checked for writability before the command runs); not ``-``."""
     if not str(text).strip():

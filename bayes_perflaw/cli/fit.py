@@ -32,7 +32,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from bayes_perflaw.core.outputs import atomic_write, write_csv
+    from bayes_perflaw.core.outputs import atomic_write, check_output, write_csv
     from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
     from bayes_perflaw.screening.model import law_model
 
@@ -41,6 +41,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         variants = variant_list(args.variants, lambda v: law_model(v, overrides, args.prior_preset))
         priors = priors_from_args(args)
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
+    if args.rolling:
+        return _rolling(args, variants, priors, sampling)
+    out = args.out or Path("reports/backtest.md")
+    check_output(out, flag="--out")
     if args.holdout:
         metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=priors, **sampling)
     else:
@@ -51,9 +55,40 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     )
     text = backtest_markdown(metrics, preds, args.split_date, settings, holdout=str(args.holdout or ""))
     print(text.split("## Per model")[0].rstrip())
-    atomic_write(args.out, lambda tmp: tmp.write_text(text))
-    write_csv(metrics, Path(args.out).with_suffix(".csv"))
-    print(f"wrote {args.out} and {Path(args.out).with_suffix('.csv')}")
+    atomic_write(out, lambda tmp: tmp.write_text(text))
+    write_csv(metrics, Path(out).with_suffix(".csv"))
+    print(f"wrote {out} and {Path(out).with_suffix('.csv')}")
+    return 0
+
+
+def _rolling(args: argparse.Namespace, variants: list[str], priors: dict, sampling: dict) -> int:
+    """``backtest --rolling``: every origin, every method; DIR/rolling.csv, rolling.md, rolling.png, predictions."""
+    from bayes_perflaw.core.outputs import atomic_write, check_output_dir, write_csv
+    from bayes_perflaw.perflaw.backtest import load_reference
+    from bayes_perflaw.perflaw.rolling import rolling_backtest, rolling_markdown, rolling_plot
+
+    out = Path(args.out or "reports/rolling")
+    check_output_dir(out, flag="--out")
+    metrics, per_model = rolling_backtest(
+        load_reference(args.data),
+        variants=variants,
+        priors=priors,
+        start=args.start,
+        sampling={**sampling, "progress": False},
+        methods_extra=not args.bayes_only,
+    )
+    settings = (
+        f"Data: {Path(args.data).name}. Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, "
+        f"seed {args.seed}, prior preset {args.prior_preset!r}."
+    )
+    text = rolling_markdown(metrics, settings)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(metrics, out / "rolling.csv")
+    write_csv(per_model, out / "rolling_predictions.csv")
+    atomic_write(out / "rolling.md", lambda tmp: tmp.write_text(text))
+    rolling_plot(metrics, out / "rolling.png")
+    print(text.split("## Per origin")[0].rstrip())
+    print(f"wrote {out / 'rolling.csv'}, rolling_predictions.csv, rolling.md and rolling.png")
     return 0
 
 
@@ -88,5 +123,16 @@ def add_backtest_parser(sub) -> None:
         default="plain,era,era_org",
         help=f"comma-separated, of {', '.join(VARIANTS)} (default: not mixtures)",
     )
-    p.add_argument("--out", type=at.output_file, default="reports/backtest.md", help="Markdown (and .csv)")
+    p.add_argument(
+        "--rolling",
+        action="store_true",
+        help="rolling-origin backtest: origins every 3 months from --start, predict the next 6 months",
+    )
+    p.add_argument("--start", type=at.month, default="2023-01", help="--rolling: first origin (default 2023-01)")
+    p.add_argument("--bayes-only", action="store_true", help="--rolling: skip the published law and least squares")
+    p.add_argument(
+        "--out",
+        type=at.path_text,
+        help="Markdown (and .csv) to write (default reports/backtest.md); with --rolling a folder (reports/rolling)",
+    )
     p.set_defaults(func=cmd_backtest)
