@@ -15,7 +15,8 @@ Rules (documented in data/README.md):
   gives a number of shared experts and no width (DeepSeekMoE / DeepSeek-V2/V3 / Qwen2-MoE convention);
 * ``mmlu_method`` says how each MMLU was obtained, read from its source (``METHODS``: the Open LLM Leaderboard v1
   harness, HELM, else the developer's report or another harness);
-* organisation names made one per developer (``ORGANISATIONS``: "Alibaba Qwen" -> "Alibaba (Qwen)", ...);
+* organisation names made one per developer (:mod:`bayes_perflaw.perflaw.organisations`: "Alibaba Qwen" ->
+  "Alibaba (Qwen)", ...);
 * ``tied_embeddings`` of a later_models row is True where its notes say "tied embeddings" (the curator's words);
 * **the same model from two sources** (same name after normalising case and punctuation, or an alias below): the
   row with a developer-reported MMLU wins, then the earlier source; the other source's differing values are kept
@@ -48,6 +49,7 @@ from bayes_perflaw.perflaw.checks import (  # noqa: E402
     check_table,
     normalised_name,
 )
+from bayes_perflaw.perflaw.organisations import canonical  # noqa: E402
 from bayes_perflaw.perflaw.schema import validate  # noqa: E402
 
 RENAME = {
@@ -76,16 +78,6 @@ INT_COLS = (
 ALIASES = {  # the same checkpoint under names that do not normalise alike (written rule: developer's name kept)
     "llama3.18b": "llama3.18b",
 }
-ORGANISATIONS = {  # one name per developer across sources (the organisation effect pools by this name)
-    "Alibaba Qwen": "Alibaba (Qwen)",
-    "Allen AI": "Allen Institute for AI (Ai2)",
-    "AllenAI": "Allen Institute for AI (Ai2)",
-    "Ai2": "Allen Institute for AI (Ai2)",
-    "TII (Technology Innovation Institute)": "TII",
-    "DeepSeek-AI": "DeepSeek",
-    "Allen Institute for AI": "Allen Institute for AI (Ai2)",
-    "Skywork (Kunlun Inc.)": "Kunlun (Skywork)",
-}
 METHODS = (  # how an MMLU was obtained, read from its source (first match wins); the model's noise is per source kind
     ("open_llm_leaderboard_v1", r"ObsScaling|llm-leaderboard|Open LLM Leaderboard|open_llm_leaderboard"),
     ("helm", r"\bhelm\b|crfm"),
@@ -97,7 +89,7 @@ def read_source(path: Path) -> pd.DataFrame:
     """One vendored table, renamed to the reference layout, with ``table_source`` naming its folder."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=RENAME)
     df["table_source"] = path.parent.name
-    df["organization"] = df["organization"].str.strip().replace(ORGANISATIONS)
+    df["organization"] = df["organization"].map(canonical)
     for col in TABLE_COLUMNS:
         if col not in df.columns:
             df[col] = ""

@@ -75,6 +75,10 @@ def add_recipe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--moe-ffn", type=count, help="MoE: width of one routed expert")
     g.add_argument("--shared-ffn", type=at.integer(0), help="MoE: total width of shared experts")
     g.add_argument("--active-params", type=at.size_text("params"), help="MoE: activated parameters with a unit")
+    g.add_argument(
+        "--release", type=at.month, help="release month YYYY-MM (era effect; default: one step past the data)"
+    )
+    g.add_argument("--organization", help="developer (organisation effect of era_org; default: the population's)")
 
 
 FLAG_OF_COLUMN = {
@@ -120,6 +124,8 @@ def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     else:
         return None
     rec["model"] = args.model or name
+    rec["release"] = args.release
+    rec["organization"] = args.organization
     for column, text in sizes.items():
         if text is not None:
             rec[column] = text  # checked by the flag's type (argtypes.size); the table reads the unit

@@ -73,6 +73,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             f"# {args.benchmark.upper()} through the {mapping.meta['variant']} mapping "
             f"({mapping.n_draws} draws): intervals carry the MMLU and the mapping uncertainty"
         )
+    cols += [c for c in ("release_assumed", "organization_effect") if c in out.columns]
     emit(out, args.output, cols)
     return 0
 

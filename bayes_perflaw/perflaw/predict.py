@@ -33,6 +33,8 @@ from bayes_perflaw.perflaw.laws import (
     soft_ceiling_inplace,
 )
 from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position
+from bayes_perflaw.perflaw.organisations import canonical
+from bayes_perflaw.perflaw.organisations import key as org_key
 from bayes_perflaw.perflaw.published import paper_mmlu
 from bayes_perflaw.perflaw.schema import release_year
 
@@ -103,11 +105,13 @@ class Recipes:
     orgs: np.ndarray  # organisation of each row ('' if none)
     source_idx: np.ndarray  # noise scale (source kind) of each row
     keys: np.ndarray  # 64-bit row keys (model name + seed): each row's own noise stream
+    dated: np.ndarray | None = None  # whether the row gave a release month
 
     def rows(self, part: slice) -> Recipes:
         x = LawInputs(*(np.asarray(a)[part] for a in self.x))
         pos = None if self.era_pos is None else self.era_pos[part]
-        return Recipes(x, pos, self.orgs[part], self.source_idx[part], self.keys[part])
+        dated = None if self.dated is None else self.dated[part]
+        return Recipes(x, pos, self.orgs[part], self.source_idx[part], self.keys[part], dated)
 
 
 def recipes_for(
@@ -116,12 +120,16 @@ def recipes_for(
     """:class:`Recipes` of a validated table under ``post`` (``where``: the file, for messages; ``noise=False``:
     the source kinds are not needed and not checked)."""
     n = len(df)
-    pos = None
+    pos = dated = None
     if "era" in post.values:
         start, n_bins = float(post.meta["era_start"]), int(post.meta["era_n"])
         years = release_year(df["release"]) if "release" in df.columns else np.full(n, np.nan)
-        pos = era_position(years, start, n_bins)
-    orgs = df["organization"].fillna("").astype(str).to_numpy() if "organization" in df.columns else np.full(n, "")
+        pos, dated = era_position(years, start, n_bins), np.isfinite(years)
+    orgs = (
+        df["organization"].map(canonical).to_numpy(dtype=object)
+        if "organization" in df.columns
+        else np.full(n, "", dtype=object)
+    )
     names = df["model"] if "model" in df.columns else pd.Series(np.arange(n)).astype(str)
     return Recipes(
         x=law_inputs(df, gated_equivalent=True),
@@ -129,6 +137,7 @@ def recipes_for(
         orgs=orgs,
         source_idx=source_index(df, post, source, where) if noise else np.zeros(n, dtype=int),
         keys=row_keys(names, seed, salt="noise"),
+        dated=dated,
     )
 
 
@@ -167,14 +176,49 @@ def add_effects(out: np.ndarray, rec: Recipes, post: Draws, seed: int) -> np.nda
 def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.ndarray, seed: int) -> np.ndarray:
     """A partially pooled offset per recipe, (recipes x draws): the posterior offset of a level seen in
     the fit data, else a draw from the population N(0, tau) keyed by the level's name."""
-    known = {o: i for i, o in enumerate(levels)}
-    idx = np.array([known.get(k, -1) for k in keys], dtype=int)
+    known = {org_key(canonical(o)): i for i, o in enumerate(levels)}
+    idx = np.array([known.get(org_key(k), -1) for k in keys], dtype=int)
     out = np.empty((len(idx), len(tau)))
     seen = idx >= 0
     out[seen] = values[:, idx[seen]].T
     for name in np.unique(keys[~seen]):
         out[keys == name] = tau * keyed_normal(seed, f"org:{name}", len(tau))
     return out
+
+
+def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
+    """What each row's prediction assumed: ``release_assumed`` (the half-year bin whose era effect it used, and
+    whether that was extrapolated) for the era variants, ``organization_effect`` (a fitted organisation, or the
+    population's for a new or missing one) for ``era_org``. Empty frame for ``plain``."""
+    out = {}
+    n = len(rec.orgs)
+    if "era" in post.values:
+        start = float(post.meta["era_start"])
+        occupied = np.asarray(post.meta["era_bins"], dtype=float)
+        last = era_label(start, int(occupied.max()))
+        labels = {}
+        for p, dated in set(zip(rec.era_pos.tolist(), rec.dated.tolist(), strict=True)):
+            nearest = occupied[np.argmin(np.abs(p - occupied))]
+            steps = int(round(p - nearest))
+            text = era_label(start, int(p)) + ("" if dated else " (no release given: one step past the data)")
+            if not dated:
+                labels[p, dated] = text
+                continue
+            if steps > 0:
+                text += f" (extrapolated {steps} half-year step(s) after {last}, the last bin with fit data)"
+            elif steps < 0:
+                text += f" (before the data: {-steps} step(s) back from {era_label(start, int(nearest))})"
+            labels[p, dated] = text
+        out["release_assumed"] = [labels[p, d] for p, d in zip(rec.era_pos.tolist(), rec.dated.tolist(), strict=True)]
+    if "org" in post.values:
+        known = {org_key(canonical(o)) for o in post.coords["organization"]}
+        out["organization_effect"] = [
+            ("population (no organisation given)" if not o else f"population (new organisation {o!r})")
+            if org_key(o) not in known or not o
+            else f"fitted: {o}"
+            for o in rec.orgs
+        ]
+    return pd.DataFrame(out, index=range(n))
 
 
 def source_index(df: pd.DataFrame, post: Draws, source: str | None = None, where: str | None = None) -> np.ndarray:
@@ -330,6 +374,7 @@ def predict_bayes(
             if progress is not None:
                 progress(part.stop - part.start)
     summary = pd.concat(parts, ignore_index=True) if parts else summarise_draws(np.empty((0, 1)), prob)
+    summary = pd.concat([summary, assumptions(rec, post)], axis=1)
     return with_predictions(df if keep is None else keep, summary)
 
 

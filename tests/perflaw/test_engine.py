@@ -76,3 +76,38 @@ def test_unseen_organisations_share_their_offset_and_future_bins_their_era(post)
     assert mean[0] == pytest.approx(mean[1])  # the same organisation and release bin: the same latent mean
     noisy = np.concatenate([d for _, d in iter_predictive(twin, post)])
     assert not np.allclose(noisy[0], noisy[1])  # but each row its own evaluation noise
+
+
+def _era_org_posterior(post):
+    """The shipped era posterior with two fitted organisations added (offsets +5 and -5 points)."""
+    from bayes_perflaw.core.posterior import Draws
+
+    n = post.n_draws
+    values = {**post.values, "org": np.column_stack([np.full(n, 5.0), np.full(n, -5.0)]), "tau_org": np.full(n, 3.0)}
+    coords = {**post.coords, "organization": ["Alibaba (Qwen)", "Meta"]}
+    return Draws(post.kind, {**post.meta, "variant": "era_org"}, values, coords, post.fit_scores)
+
+
+def test_organisation_aliases_and_the_stated_assumptions(post):
+    from bayes_perflaw.perflaw.organisations import canonical
+
+    assert canonical("Alibaba Qwen") == canonical("qwen") == "Alibaba (Qwen)"
+    assert canonical("Allen AI") == canonical("AI2") == canonical("allen-ai") == "Allen Institute for AI (Ai2)"
+    assert canonical("A New Lab") == "A New Lab"
+    two = _era_org_posterior(post)
+    rows = pd.concat([ROWS.iloc[[0]]] * 4, ignore_index=True).assign(
+        model=["a", "b", "c", "d"], organization=["Alibaba Qwen", "alibaba (qwen)", "A New Lab", ""]
+    )
+    rows.loc[3, "release"] = ""
+    table = validate(rows, require_law_inputs=True)
+    out = predict_bayes(table, two, noise=False)
+    assert out["organization_effect"].tolist() == [
+        "fitted: Alibaba (Qwen)",
+        "fitted: Alibaba (Qwen)",
+        "population (new organisation 'A New Lab')",
+        "population (no organisation given)",
+    ]
+    assert out.loc[0, "mmlu_mean"] == pytest.approx(out.loc[1, "mmlu_mean"])  # the alias finds the same offset
+    last = max(post.meta["era_bins"])
+    assert out.loc[0, "release_assumed"].startswith("2024H1")
+    assert "no release given" in out.loc[3, "release_assumed"] and last < post.meta["era_n"]
