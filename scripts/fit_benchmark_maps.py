@@ -36,7 +36,8 @@ def main() -> int:
         "# MMLU -> MMLU-Pro and BBH",
         "",
         f"Data: `data/benchmark_map.csv` ({len(df)} base models with MMLU and Open LLM Leaderboard v2 MMLU-Pro / BBH, "
-        "raw accuracies in percent; ObsScaling). Each mapping fitted with nutpie, 4 chains x 1000 draws, seed 1, "
+        "raw accuracies in percent; ObsScaling and the Open LLM Leaderboard v1/v2 extracts). Each mapping fitted with "
+        "nutpie, 4 chains x 1000 draws, seed 1, "
         "compared by PSIS-LOO; the best is shipped as `models/map-<benchmark>.nc` and chained onto MMLU predictions "
         "by `--benchmark`. Regenerate: `make models`.",
         "",
@@ -70,7 +71,7 @@ def main() -> int:
         strong = df["mmlu"].to_numpy() > 70
         y = df[col].to_numpy()
         mae_best = np.mean(np.abs(fitted[strong] - y[strong]))
-        ax.scatter(df["mmlu"], y, s=16, color="0.3", label="base models (ObsScaling)")
+        ax.scatter(df["mmlu"], y, s=16, color="0.3", label="base models (ObsScaling, Open LLM Leaderboard)")
         ax.fill_between(grid, lo, hi, alpha=0.25, color="tab:blue", label="90 % predictive")
         ax.plot(grid, med, color="tab:blue", label=f"{best} (median)")
         if bench == "mmlu-pro":

