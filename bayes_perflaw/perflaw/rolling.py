@@ -23,7 +23,19 @@ from bayes_perflaw.perflaw.mean import VARIANTS
 from bayes_perflaw.perflaw.schema import release_year
 
 ALPHA = 0.1  # the 90 % interval
-COLUMNS = ("method", "origin", "n", "mae", "bias", "cover50", "cover90", "width90", "median_width90", "interval_score")
+COLUMNS = (
+    "method",
+    "origin",
+    "n",
+    "mae",
+    "bias",
+    "cover50",
+    "cover90",
+    "width90",
+    "median_width90",
+    "interval_score",
+    "converged",  # every Bayesian fit behind the row passed r_hat, ESS, divergences and BFMI
+)
 
 
 def interval_score(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
@@ -113,6 +125,7 @@ def rolling_backtest(
         actual = test["mmlu"].to_numpy(dtype=float)
         base = test[["model", "organization", "release", "mmlu"]].assign(origin=origin)
         preds: dict[str, dict[str, np.ndarray]] = {}
+        converged: dict[str, bool] = {}
         if methods_extra:
             point = paper_mmlu(test, 1.0)
             preds["paper (published law)"] = {k: point for k in ("mean", "lo50", "hi50", "lo90", "hi90")}
@@ -122,12 +135,13 @@ def rolling_backtest(
             law = PerformanceLaw(variant=variant, priors=priors).fit(train, **sampling)
             draws = np.concatenate([d for _, d in iter_predictive(test, law.draws, seed=seed)])
             preds[f"bayes {variant}"] = _quantiles(draws)
-            if not law.meta["diagnostics"]["converged"]:
+            converged[f"bayes {variant}"] = bool(law.meta["diagnostics"]["converged"])
+            if not converged[f"bayes {variant}"]:
                 log(f"  bayes {variant} at {origin}: the fit did not converge (kept, flagged in the report)")
         for method, p in preds.items():
             m = summaries(actual, p["mean"], p["lo50"], p["hi50"], p["lo90"], p["hi90"])
             log(f"  {method}: MAE {m['mae']:.2f}, 90 % coverage {m['cover90']:.2f}, IS {m['interval_score']:.1f}")
-            rows.append(base.assign(method=method, **{k: v for k, v in p.items()}))
+            rows.append(base.assign(method=method, converged=converged.get(method, True), **dict(p.items())))
     per_model = pd.concat(rows, ignore_index=True)
     return metrics_table(per_model, recent), per_model
 
@@ -138,7 +152,8 @@ def metrics_table(per_model: pd.DataFrame, recent: str = "2024-01") -> pd.DataFr
 
     def add(g: pd.DataFrame, method: str, origin: str) -> None:
         cols = [g[c].to_numpy(dtype=float) for c in ("mmlu", "mean", "lo50", "hi50", "lo90", "hi90")]
-        out.append({"method": method, "origin": origin, **summaries(*cols)})
+        ok = bool(g["converged"].all()) if "converged" in g else True
+        out.append({"method": method, "origin": origin, **summaries(*cols), "converged": ok})
 
     methods = list(dict.fromkeys(per_model["method"]))
     for method in methods:
@@ -157,6 +172,15 @@ def metrics_table(per_model: pd.DataFrame, recent: str = "2024-01") -> pd.DataFr
 def rolling_markdown(metrics: pd.DataFrame, settings: str) -> str:
     """The rolling backtest as Markdown: pooled rows first, then every origin."""
     pooled = metrics[metrics["origin"].str.startswith("pooled")]
+    per = metrics[~metrics["origin"].str.startswith("pooled")]
+    failed = per[~per["converged"].astype(bool)]
+    note = (
+        "Every Bayesian fit converged."
+        if failed.empty
+        else "**Fits that did not converge** (kept in the scores): "
+        + ", ".join(f"{m} at {o}" for m, o in zip(failed["method"], failed["origin"], strict=True))
+        + "."
+    )
     lines = [
         "# Rolling-origin backtest",
         "",
@@ -165,13 +189,15 @@ def rolling_markdown(metrics: pd.DataFrame, settings: str) -> str:
         "20 x the distance by which the reported score falls outside; lower is better. The published law is a point "
         "(no interval): its interval score is 20 x its absolute error.",
         "",
+        note,
+        "",
         "## Pooled",
         "",
         _table(pooled),
         "",
         "## Per origin",
         "",
-        _table(metrics[~metrics["origin"].str.startswith("pooled")]),
+        _table(per),
         "",
     ]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ def test_pooled_rows_pool_the_predictions_not_the_averages():
             "hi50": [56.0, 65.0, 68.0],
             "lo90": [45.0, 50.0, 55.0],
             "hi90": [60.0, 70.0, 69.0],
+            "converged": [True, True, False],
         }
     )
     m = metrics_table(per_model, recent="2024-04").set_index("origin")
@@ -44,6 +45,7 @@ def test_pooled_rows_pool_the_predictions_not_the_averages():
     assert m.loc["pooled", "cover90"] == pytest.approx(2 / 3)
     assert m.loc["pooled", "interval_score"] == pytest.approx((15 + 20 + (14 + 20 * 1)) / 3)
     assert m.loc["pooled since 2024-04", "n"] == 1
+    assert m.loc["2024-01", "converged"] and not m.loc["2024-04", "converged"] and not m.loc["pooled", "converged"]
 
 
 def test_cli_rolling_writes_every_method_and_origin(tmp_path):
