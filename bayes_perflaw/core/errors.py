@@ -30,7 +30,7 @@ class DataError(BayesPerflawError, ValueError):
         if row is not None:
             where.append(f"row {row}" + (f" (model {model!r})" if model else ""))
         if column:
-            where.append(f"column {column!r}")
+            where.append(f"option {column}" if str(column).startswith("--") else f"column {column!r}")
         self.detail = message
         super().__init__((", ".join(where) + ": " if where else "") + message)
 

@@ -901,8 +901,34 @@ MAP_FIT = [
     case("map fit priors JSON array", "map fit --priors {i}/p.json --out {o}/m.nc", "p.json", files={"p.json": "[]"}),
 ]
 
+ADD = (
+    "data add --hf-config {r}/tests/fixtures/hf/llama3_8b.json --model x --tokens 15T --mmlu 60 --release 2024-01 "
+    "--organization o --source https://example.org --table {o}/t.csv"
+)
+DATA = [
+    case("data check missing", "data check {i}/nope.csv", "nope.csv"),
+    case("data check directory", "data check {i}", "table"),
+    case(
+        "data check duplicate header",
+        "data check {i}/d.csv",
+        "d.csv",
+        "model",
+        files={"d.csv": csv("model,model", "a,b")},
+    ),
+    case("data no sub-command", "data", "add,check"),
+    case("data add missing flags", "data add --hf-config {r}/tests/fixtures/hf/llama3_8b.json", "--model"),
+    case("data add tokens bare", ADD.replace("15T", "15"), "--tokens"),
+    case("data add mmlu 150", ADD.replace("--mmlu 60", "--mmlu 150"), "--mmlu"),
+    case("data add month 13", ADD.replace("2024-01", "2024-13"), "--release"),
+    case("data add after the cut-off", ADD.replace("2024-01", "2025-04"), "--release", "cut-off"),
+    case("data add table is a directory", ADD.replace("{o}/t.csv", "{i}"), "--table"),
+    case("data add config is a directory", ADD.replace("{r}/tests/fixtures/hf/llama3_8b.json", "{i}"), "--hf-config"),
+    case("data add empty source", ADD.replace("https://example.org", "''"), "source_"),
+    case("data add params far off", ADD + " --params 20B", "params_B", "8.03 B"),
+]
+
 CASES = PREDICT + EVALUATE + VALIDATE + PLAN + FIT + SCREEN + REPORT + BACKTEST + FLP_PREDICT + FLP_FIT
-CASES += FLP_BACKTEST + MAP_FIT
+CASES += FLP_BACKTEST + MAP_FIT + DATA
 
 
 # --- running --------------------------------------------------------------------------------------

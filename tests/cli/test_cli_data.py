@@ -56,7 +56,7 @@ def test_refusals_leave_the_table_unchanged(tmp_path, capsys):
     before = table.read_bytes()
     cases = [
         (["--model", "llama-3-8b"], "row 2 (model 'llama-3-8b'), column 'model': the same model as row 1"),
-        (["--model", "x", "--release", "2025-04"], "column '--release': released after the cut-off 2025-03"),
+        (["--model", "x", "--release", "2025-04"], "option --release: released after the cut-off 2025-03"),
         (["--model", "y", "--params", "20B"], "column 'params_B': stated 20 B but the architecture gives 8.03 B"),
     ]
     for extra, message in cases:

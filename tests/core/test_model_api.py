@@ -86,7 +86,7 @@ def test_sampler_config_merges_and_refuses_bad_values():
     base = SamplerConfig()
     cfg = base.merged(draws=300, tune=None, seed=2)
     assert (cfg.draws, cfg.tune, cfg.seed, cfg.sampler) == (300, 1000, 2, "nutpie")
-    with pytest.raises(DataError, match="column '--chains': must be a whole number >= 1, got 0"):
+    with pytest.raises(DataError, match="option --chains: must be a whole number >= 1, got 0"):
         base.merged(chains=0)
     with pytest.raises(DataError, match="unknown sampler 'stan'"):
         base.merged(sampler="stan")

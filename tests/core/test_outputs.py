@@ -48,7 +48,7 @@ def test_checks_create_nothing_and_name_the_flag(tmp_path):
     assert list(tmp_path.iterdir()) == []  # the folders are made only when the output is written
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(DataError, match=r"column '--output': cannot (write|use) .*(is n|N)ot a directory"):
+    with pytest.raises(DataError, match=r"option --output: cannot (write|use) .*(is n|N)ot a directory"):
         check_output(blocker / "out.csv", flag="--output")
     with pytest.raises(DataError, match="exists and is not a directory"):
         check_output_dir(blocker, flag="--out")
