@@ -41,6 +41,7 @@ _ERA_VARS = ("era", "tau_era", "drift_era")  # without them prediction silently 
 REQUIRED_BY_VARIANT = {
     ("perflaw", "era"): _ERA_VARS,
     ("perflaw", "era_org"): (*_ERA_VARS, "org", "tau_org", "organization"),
+    ("perflaw", "era_method"): _ERA_VARS,
     ("screen", "era_mix"): _ERA_VARS,
 }
 # The metadata (``bp_*`` attributes of the posterior group) each kind needs once loaded, checked in
@@ -59,6 +60,7 @@ ERA_META = ("era_start", "era_n", "era_bins")
 REQUIRED_META_BY_VARIANT: dict[tuple[str, str], tuple[str, ...]] = {
     ("perflaw", "era"): ERA_META,
     ("perflaw", "era_org"): ERA_META,
+    ("perflaw", "era_method"): ERA_META,
     ("screen", "era_mix"): ERA_META,
 }
 CHECKSUM_ATTR = "bp_sha256"  # variable attribute: sha256 of the variable's values (:func:`checksum`)

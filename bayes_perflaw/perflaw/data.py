@@ -20,6 +20,7 @@ from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, LawVariant, era_bins, era_p
 from bayes_perflaw.perflaw.schema import law_gaps, release_year
 
 DEFAULT_SOURCE_KIND = "developer"
+DEFAULT_KIND = {"mmlu_source_kind": "developer", "mmlu_method": "developer_report"}  # an empty cell means this
 
 
 @dataclass
@@ -60,8 +61,8 @@ def prepare(df: pd.DataFrame, variant: LawVariant) -> FitData:
     if len(table) < 8:
         message = f"only {len(table)} usable rows (need at least 8 to fit the law)"
         raise DataError(message, source=df.attrs.get("source"))  # the file, recorded by read_table / validate
-    kinds_raw = table.get("mmlu_source_kind", pd.Series([""] * len(table)))
-    kinds = kinds_raw.replace("", DEFAULT_SOURCE_KIND).astype(str)
+    kinds_raw = table.get(variant.noise, pd.Series([""] * len(table))).fillna("").astype(str)
+    kinds = kinds_raw.replace("", DEFAULT_KIND.get(variant.noise, DEFAULT_SOURCE_KIND)).astype(str)
     source_kinds = sorted(kinds.unique())
     orgs_raw = table.get("organization", pd.Series([""] * len(table))).astype(str)
     orgs_col = [o if o else f"(unknown: {m})" for o, m in zip(orgs_raw, table["model"], strict=True)]

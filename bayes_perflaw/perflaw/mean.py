@@ -38,6 +38,7 @@ class LawVariant:
     era: bool = False  # random walk over half-year release bins (needs a release date per row)
     org: bool = False  # partially pooled organisation offsets
     mixture: bool = False  # inlier / shifted-up / shifted-down likelihood (screening)
+    noise: str = "mmlu_source_kind"  # the column whose levels get their own noise scale
 
 
 VARIANTS: dict[str, LawVariant] = {
@@ -46,6 +47,13 @@ VARIANTS: dict[str, LawVariant] = {
         LawVariant("plain", "the law, robust censored likelihood, noise per source kind"),
         LawVariant("era", "plain + data-quality random walk over half-year release bins", era=True),
         LawVariant("era_org", "era + organisation offsets with partial pooling", era=True, org=True),
+        LawVariant(
+            "era_method",
+            "era with a noise scale per way the MMLU was obtained (mmlu_method: developer report, Open LLM "
+            "Leaderboard v1, other harness)",
+            era=True,
+            noise="mmlu_method",
+        ),
         LawVariant(
             "era_mix",
             "era with a three-component likelihood (inlier / shifted up / shifted down) for screening",

@@ -145,6 +145,7 @@ class PerformanceLaw(BayesModel):
             "era_n": data.n_era,
             "era_bins": data.era_bins,
             "era_step": ERA_STEP,
+            "noise_column": self.variant.noise,
             "n_obs": len(data.y),
             "skipped": [f"{m}: lacks {r}" for m, r in data.skipped],
             "centre": list(CENTRE),

@@ -224,9 +224,11 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
 def source_index(df: pd.DataFrame, post: Draws, source: str | None = None, where: str | None = None) -> np.ndarray:
     """Index of each row's ``mmlu_source_kind`` among the posterior's noise scales (empty: ``developer``)."""
     kinds = post.coords["source_kind"]
-    default = source or ("developer" if "developer" in kinds else kinds[0])
-    if "mmlu_source_kind" in df.columns and source is None:
-        col = df["mmlu_source_kind"].fillna("").astype(str).replace("", default).to_numpy()
+    column = post.meta.get("noise_column", "mmlu_source_kind")  # which column's levels have a noise scale
+    preferred = [k for k in ("developer", "developer_report") if k in kinds]
+    default = source or (preferred[0] if preferred else kinds[0])
+    if column in df.columns and source is None:
+        col = df[column].fillna("").astype(str).replace("", default).to_numpy()
     else:
         col = np.full(len(df), default)
     lookup = {k: i for i, k in enumerate(kinds)}
@@ -239,7 +241,7 @@ def source_index(df: pd.DataFrame, post: Draws, source: str | None = None, where
             source=where,
             row=i + 1,
             model=model,
-            column="mmlu_source_kind",
+            column=column,
         )
     return idx
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_perflaw.core.paths import default_posterior
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.paths import default_posterior, reference_table
 from bayes_perflaw.core.posterior import load_draws
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
 from bayes_perflaw.perflaw.laws import perflaw_raw, soft_ceiling, soft_ceiling_inplace
@@ -111,3 +112,23 @@ def test_organisation_aliases_and_the_stated_assumptions(post):
     last = max(post.meta["era_bins"])
     assert out.loc[0, "release_assumed"].startswith("2024H1")
     assert "no release given" in out.loc[3, "release_assumed"] and last < post.meta["era_n"]
+
+
+def test_noise_per_mmlu_method_variant_groups_by_that_column(post):
+    from bayes_perflaw.core.posterior import Draws
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.perflaw.data import prepare
+    from bayes_perflaw.perflaw.mean import VARIANTS
+    from bayes_perflaw.perflaw.predict import source_index
+
+    table = validate(read_table(reference_table()), require_law_inputs=False)
+    data = prepare(table, VARIANTS["era_method"])
+    assert data.source_kinds == sorted(set(data.table["mmlu_method"]))
+    assert "open_llm_leaderboard_v1" in data.source_kinds and "developer_report" in data.source_kinds
+    kinds = ["developer_report", "open_llm_leaderboard_v1", "other_harness"]
+    meta = {**post.meta, "noise_column": "mmlu_method"}
+    by_method = Draws(post.kind, meta, post.values, {**post.coords, "source_kind": kinds}, post.fit_scores)
+    rows = pd.DataFrame({"model": ["a", "b"], "mmlu_method": ["open_llm_leaderboard_v1", ""]})
+    assert source_index(rows, by_method).tolist() == [1, 0]  # an empty cell: the developer's report
+    with pytest.raises(DataError, match="column 'mmlu_method': unknown source kind 'helm'"):
+        source_index(rows.assign(mmlu_method=["helm", ""]), by_method)
