@@ -34,7 +34,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from bayes_perflaw.perflaw.checks import (  # noqa: E402
     TABLE_COLUMNS,
-    architecture_params,
     check_table,
     normalised_name,
+    recount_mismatches,
 )
 from bayes_perflaw.perflaw.organisations import canonical  # noqa: E402
 from bayes_perflaw.perflaw.schema import validate  # noqa: E402
@@ -159,15 +158,11 @@ def mmlu_method(row: pd.Series) -> str:
 def flag_param_recount(table: pd.DataFrame, raw: pd.DataFrame) -> None:
     """Where the recomputed parameter count is more than 3 % off, say so in ``confidence`` (the stated value is
     kept: it is the developer's)."""
-    total, active = architecture_params(table)
-    for column, recount in (("params_B", total), ("active_params_B", active)):
-        stated = table[column].to_numpy(dtype=float)
-        rel = (recount - stated) / stated
-        for i in np.flatnonzero(np.isfinite(rel) & (np.abs(rel) > 0.03)):
-            if "params" in raw.at[i, "confidence"].lower():
-                continue
-            note = f"params: {column} recomputed from the architecture {recount[i]:.3g} B ({rel[i]:+.1%}; stated kept)"
-            raw.at[i, "confidence"] = f"{raw.at[i, 'confidence']}; {note}" if raw.at[i, "confidence"] else note
+    for i, column, _, recount, rel in recount_mismatches(table):
+        if "params" in raw.at[i, "confidence"].lower():
+            continue
+        note = f"params: {column} recomputed from the architecture {recount:.3g} B ({rel:+.1%}; stated kept)"
+        raw.at[i, "confidence"] = f"{raw.at[i, 'confidence']}; {note}" if raw.at[i, "confidence"] else note
 
 
 def build() -> tuple[pd.DataFrame, list[str]]:

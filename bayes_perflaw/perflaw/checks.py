@@ -28,7 +28,6 @@ SOURCES = {  # a number in these columns needs the source column on the right
     "tokens_T": "source_tokens",
     "mmlu": "source_mmlu",
 }
-MOE_FIELDS = ("num_experts", "num_experts_per_tok", "moe_intermediate_size", "active_params_B")
 TABLE_COLUMNS = (  # the reference table's layout (scripts/build_reference_data.py, bayes-perflaw data add)
     "model",
     "organization",
@@ -119,6 +118,20 @@ def architecture_params(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return total, np.where(moe, active, np.nan)
 
 
+def recount_mismatches(table: pd.DataFrame, tolerance: float = TOLERANCE) -> list[tuple[int, str, float, float, float]]:
+    """(row index, column, stated, recomputed, relative difference) where :func:`architecture_params` differs from
+    ``params_B`` or ``active_params_B`` by more than ``tolerance`` (relative difference > 0: the architecture
+    gives more than stated)."""
+    out = []
+    total, active = architecture_params(table)
+    for column, recomputed in (("params_B", total), ("active_params_B", active)):
+        stated = _num(table, column)
+        rel = (recomputed - stated) / stated
+        for i in np.flatnonzero(np.isfinite(rel) & (np.abs(rel) > tolerance)):
+            out.append((int(i), column, float(stated[i]), float(recomputed[i]), float(rel[i])))
+    return out
+
+
 def _text(df: pd.DataFrame, name: str) -> pd.Series:
     if name not in df.columns:
         return pd.Series([""] * len(df), index=df.index)
@@ -139,29 +152,23 @@ def check_table(table: pd.DataFrame, *, cutoff: str | None = None, tolerance: fl
         problems.append(Problem(int(i) + 1, models[i], column, message))
 
     confidence = _text(table, "confidence").str.lower()
-    total, active = architecture_params(table)
-    for column, recomputed in (("params_B", total), ("active_params_B", active)):
-        stated = _num(table, column)
-        rel = (recomputed - stated) / stated  # > 0: the architecture gives more than stated
-        for i in np.flatnonzero(np.isfinite(rel) & (np.abs(rel) > tolerance)):
-            if "params" not in confidence.iloc[i]:
-                add(
-                    i,
-                    column,
-                    f"stated {stated[i]:g} B but the architecture gives {recomputed[i]:.3g} B "
-                    f"({rel[i]:+.1%}; more than {tolerance:.0%}): fix the row or say so in 'confidence'",
-                )
+    for i, column, stated, recomputed, rel in recount_mismatches(table, tolerance):
+        if "params" not in confidence.iloc[i]:
+            add(
+                i,
+                column,
+                f"stated {stated:g} B but the architecture gives {recomputed:.3g} B "
+                f"({rel:+.1%}; more than {tolerance:.0%}): fix the row or say so in 'confidence'",
+            )
     experts, per_tok = _num(table, "num_experts", 0.0), _num(table, "num_experts_per_tok", 0.0)
-    moe = np.nan_to_num(experts) > 1
-    for i in np.flatnonzero(moe):  # a missing MoE field is a gap (``validate``'s law_gaps), not a contradiction
-        if per_tok[i] > experts[i]:
-            add(i, "num_experts_per_tok", f"{per_tok[i]:g} experts per token but only {experts[i]:g} experts")
-        if _num(table, "active_params_B")[i] >= _num(table, "params_B")[i]:
-            add(i, "active_params_B", "active parameters must be fewer than the total")
-    for i in np.flatnonzero(~moe):
-        for column in ("num_experts_per_tok", "moe_intermediate_size", "active_params_B"):
-            if np.isfinite(_num(table, column)[i]):
-                add(i, column, "a dense row (no experts) has no MoE field")
+    moe = np.nan_to_num(experts) > 1  # a missing MoE field is a gap (``validate``'s law_gaps), not a contradiction
+    for i in np.flatnonzero(moe & (per_tok > experts)):
+        add(i, "num_experts_per_tok", f"{per_tok[i]:g} experts per token but only {experts[i]:g} experts")
+    for i in np.flatnonzero(moe & (_num(table, "active_params_B") >= _num(table, "params_B"))):
+        add(i, "active_params_B", "active parameters must be fewer than the total")
+    for column in ("num_experts_per_tok", "moe_intermediate_size", "active_params_B"):
+        for i in np.flatnonzero(~moe & np.isfinite(_num(table, column))):
+            add(i, column, "a dense row (no experts) has no MoE field")
     for source in dict.fromkeys(SOURCES.values()):
         columns = [c for c, s in SOURCES.items() if s == source and c in table.columns]
         if not columns:
