@@ -26,11 +26,12 @@ import pandas as pd
 from bayes_perflaw.benchmarks.mapping import chain
 from bayes_perflaw.benchmarks.mapping import column as mapping_column
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.metrics import sorted_quantiles
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
 from bayes_perflaw.perflaw.mean import SCORE_MAX, SCORE_MIN
-from bayes_perflaw.perflaw.predict import Noise
+from bayes_perflaw.perflaw.predict import Noise, default_kind
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 RANKS = ("expected", "prob-target", "shallow")
@@ -197,7 +198,7 @@ def plan(
             v["w1"], v["w2"], v["w3"], v["w4"], v["b"] + future_era(post, seed), v["gamma"], v["kappa"]
         )
         kinds = post.coords["source_kind"]
-        sigma = v["sigma"][:, kinds.index("developer") if "developer" in kinds else 0]
+        sigma = v["sigma"][:, kinds.index(default_kind(kinds))]
         eps = Noise(post, seed) if noise else None
     map_noise = None
     if mapping is not None:
@@ -231,7 +232,7 @@ def plan(
             if draws.shape[1] == 1:
                 draws = np.repeat(draws, mapping.n_draws, axis=1)
             draws = chain(draws, mapping, seed, map_noise.take(row_keys(idx, seed, "map")))
-        lo, hi = np.quantile(draws, [lo_q, hi_q], axis=1)
+        lo, hi = sorted_quantiles(np.sort(draws, axis=1), [lo_q, hi_q])
         out = pd.DataFrame(
             {
                 "num_hidden_layers": n.astype(int),

@@ -221,12 +221,17 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
     return pd.DataFrame(out, index=range(n))
 
 
+def default_kind(kinds: list[str]) -> str:
+    """The noise level of a recipe that names none: the developer's own report where the posterior has it."""
+    preferred = [k for k in ("developer", "developer_report") if k in kinds]
+    return preferred[0] if preferred else kinds[0]
+
+
 def source_index(df: pd.DataFrame, post: Draws, source: str | None = None, where: str | None = None) -> np.ndarray:
     """Index of each row's ``mmlu_source_kind`` among the posterior's noise scales (empty: ``developer``)."""
     kinds = post.coords["source_kind"]
     column = post.meta.get("noise_column", "mmlu_source_kind")  # which column's levels have a noise scale
-    preferred = [k for k in ("developer", "developer_report") if k in kinds]
-    default = source or (preferred[0] if preferred else kinds[0])
+    default = source or default_kind(kinds)
     if column in df.columns and source is None:
         col = df[column].fillna("").astype(str).replace("", default).to_numpy()
     else:
