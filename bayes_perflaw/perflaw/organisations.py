@@ -33,5 +33,5 @@ _BY_KEY = {key(alias): canonical for canonical, aliases in CANONICAL.items() for
 
 def canonical(name: object) -> str:
     """The one name of a developer (the name as written, stripped, when it is not in the alias table)."""
-    text = "" if name is None else str(name).strip()
+    text = "" if name is None or name != name else str(name).strip()  # None and NaN: no organisation
     return _BY_KEY.get(key(text), text)

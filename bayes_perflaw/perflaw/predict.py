@@ -125,11 +125,10 @@ def recipes_for(
         start, n_bins = float(post.meta["era_start"]), int(post.meta["era_n"])
         years = release_year(df["release"]) if "release" in df.columns else np.full(n, np.nan)
         pos, dated = era_position(years, start, n_bins), np.isfinite(years)
-    orgs = (
-        df["organization"].map(canonical).to_numpy(dtype=object)
-        if "organization" in df.columns
-        else np.full(n, "", dtype=object)
-    )
+    orgs = np.full(n, "", dtype=object)
+    if "organization" in df.columns:  # one canonical() per distinct name, not per row
+        names = df["organization"].fillna("").astype(str)
+        orgs = names.map({o: canonical(o) for o in names.unique()}).to_numpy(dtype=object)
     names = df["model"] if "model" in df.columns else pd.Series(np.arange(n)).astype(str)
     return Recipes(
         x=law_inputs(df, gated_equivalent=True),

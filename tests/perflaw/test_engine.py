@@ -95,6 +95,7 @@ def test_organisation_aliases_and_the_stated_assumptions(post):
     assert canonical("Alibaba Qwen") == canonical("qwen") == "Alibaba (Qwen)"
     assert canonical("Allen AI") == canonical("AI2") == canonical("allen-ai") == "Allen Institute for AI (Ai2)"
     assert canonical("A New Lab") == "A New Lab"
+    assert canonical(float("nan")) == canonical(None) == ""
     two = _era_org_posterior(post)
     rows = pd.concat([ROWS.iloc[[0]]] * 4, ignore_index=True).assign(
         model=["a", "b", "c", "d"], organization=["Alibaba Qwen", "alibaba (qwen)", "A New Lab", ""]
