@@ -47,7 +47,7 @@ data: $(STAMP)
 	$(BIN)/python scripts/build_benchmark_map.py
 
 # Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest, the screening
-# calibration and the benchmark mappings, and regenerate the reports (~10 min).
+# calibration, the benchmark mappings and the rolling-origin backtest, and regenerate the reports (~60 min).
 models: $(STAMP)
 	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
@@ -56,6 +56,11 @@ models: $(STAMP)
 	$(BIN)/python scripts/screen_calibration.py
 	$(BIN)/python scripts/screen_reference.py
 	$(BIN)/python scripts/fit_benchmark_maps.py
+	$(BIN)/bayes-perflaw backtest --rolling --out reports/rolling \
+		--variants plain,era,era_org,era_method,era_org_drift,bounded,bounded_org
+	$(BIN)/bayes-perflaw backtest --rolling --variants era --bayes-only --benchmark mmlu-pro \
+		--out reports/rolling/mmlu_pro
+	$(BIN)/python scripts/rolling_experiments.py
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
 	$(BIN)/bayes-perflaw report --posterior models/screen.nc --out reports/screen
 	$(BIN)/bayes-perflaw flp fit --out models/flp-olmo.nc --seed 1 --no-progress --strict

@@ -10,13 +10,16 @@ from pathlib import Path
 
 from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import (
+    add_benchmark_flags,
     add_sampler_flags,
     fit_and_save,
+    mapping_from_args,
     overrides_from_args,
     priors_file_errors,
     priors_from_args,
     variant_list,
 )
+from bayes_perflaw.core.errors import DataError
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -41,6 +44,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         variants = variant_list(args.variants, lambda v: law_model(v, overrides, args.prior_preset))
         priors = priors_from_args(args)
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
+    if args.benchmark != "mmlu" and not args.rolling:
+        raise DataError("chains the rolling backtest only: add --rolling", column="--benchmark")
     if args.rolling:
         return _rolling(args, variants, priors, sampling)
     out = args.out or Path("reports/backtest.md")
@@ -65,7 +70,7 @@ def _rolling(args: argparse.Namespace, variants: list[str], priors: dict, sampli
     """``backtest --rolling``: every origin, every method; DIR/rolling.csv, rolling.md, rolling.png, predictions."""
     from bayes_perflaw.core.outputs import atomic_write, check_output_dir, write_csv
     from bayes_perflaw.perflaw.backtest import load_reference
-    from bayes_perflaw.perflaw.rolling import rolling_backtest, rolling_markdown, rolling_plot
+    from bayes_perflaw.perflaw.rolling import chained_widths, rolling_backtest, rolling_markdown, rolling_plot
 
     out = Path(args.out or "reports/rolling")
     check_output_dir(out, flag="--out")
@@ -76,14 +81,18 @@ def _rolling(args: argparse.Namespace, variants: list[str], priors: dict, sampli
         start=args.start,
         sampling={**sampling, "progress": False},
         methods_extra=not args.bayes_only,
+        mapping=mapping_from_args(args),
     )
     settings = (
         f"Data: {Path(args.data).name}. Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, "
         f"seed {args.seed}, prior preset {args.prior_preset!r}."
     )
-    text = rolling_markdown(metrics, settings)
+    chained = chained_widths(per_model)
+    text = rolling_markdown(metrics, settings, chained)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(metrics, out / "rolling.csv")
+    if not chained.empty:
+        write_csv(chained, out / "rolling_chained.csv")
     write_csv(per_model, out / "rolling_predictions.csv")
     atomic_write(out / "rolling.md", lambda tmp: tmp.write_text(text))
     rolling_plot(metrics, out / "rolling.png")
@@ -121,7 +130,7 @@ def add_backtest_parser(sub) -> None:
     p.add_argument(
         "--variants",
         default="plain,era,era_org",
-        help=f"comma-separated, of {', '.join(VARIANTS)} (default: not mixtures)",
+        help=f"comma-separated, of {', '.join(VARIANTS)} (default plain,era,era_org)",
     )
     p.add_argument(
         "--rolling",
@@ -130,6 +139,7 @@ def add_backtest_parser(sub) -> None:
     )
     p.add_argument("--start", type=at.month, default="2023-01", help="--rolling: first origin (default 2023-01)")
     p.add_argument("--bayes-only", action="store_true", help="--rolling: skip the published law and least squares")
+    add_benchmark_flags(p)  # --rolling: also chain each Bayesian prediction through the benchmark's mapping
     p.add_argument(
         "--out",
         type=at.path_text,

@@ -42,6 +42,9 @@ REQUIRED_BY_VARIANT = {
     ("perflaw", "era"): _ERA_VARS,
     ("perflaw", "era_org"): (*_ERA_VARS, "org", "tau_org", "organization"),
     ("perflaw", "era_method"): _ERA_VARS,
+    ("perflaw", "bounded"): (*_ERA_VARS, "ceiling"),
+    ("perflaw", "era_org_drift"): (*_ERA_VARS, "org_state", "tau_org", "tau_org_drift", "org_epoch"),
+    ("perflaw", "bounded_org"): (*_ERA_VARS, "ceiling", "org", "tau_org", "organization"),
     ("screen", "era_mix"): _ERA_VARS,
 }
 # The metadata (``bp_*`` attributes of the posterior group) each kind needs once loaded, checked in
@@ -61,6 +64,9 @@ REQUIRED_META_BY_VARIANT: dict[tuple[str, str], tuple[str, ...]] = {
     ("perflaw", "era"): ERA_META,
     ("perflaw", "era_org"): ERA_META,
     ("perflaw", "era_method"): ERA_META,
+    ("perflaw", "bounded"): (*ERA_META, "link"),
+    ("perflaw", "era_org_drift"): (*ERA_META, "org_epoch_org", "org_epoch_bin"),
+    ("perflaw", "bounded_org"): (*ERA_META, "link"),
     ("screen", "era_mix"): ERA_META,
 }
 CHECKSUM_ATTR = "bp_sha256"  # variable attribute: sha256 of the variable's values (:func:`checksum`)
@@ -246,6 +252,9 @@ META_FORMS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "an increasing list of whole numbers >= 0",
         lambda v: isinstance(v, list) and all(_whole(x) and x >= 0 for x in v) and v == sorted(set(v)),
     ),
+    "org_epoch_org": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),
+    "org_epoch_bin": ("a list of whole numbers", lambda v: isinstance(v, list) and all(map(_whole, v))),
+    "link": ('"soft" or "bounded"', lambda v: v in ("soft", "bounded")),
     "stage1": ("a name", _name),
     "stage2": ("a name", _name),
     "tasks": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),

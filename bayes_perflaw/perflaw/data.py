@@ -24,6 +24,31 @@ DEFAULT_KIND = {"mmlu_source_kind": "developer", "mmlu_method": "developer_repor
 
 
 @dataclass
+class OrgEpochs:
+    """The (organisation, release bin) pairs of the fit data, ordered by organisation then bin: the states of the
+    per-organisation random walk (variant ``era_org_drift``)."""
+
+    org: np.ndarray  # organisation index of each epoch
+    bin: np.ndarray  # release-bin position of each epoch (half-years from era_start)
+    first: np.ndarray  # whether the epoch is its organisation's first
+    gap: np.ndarray  # bins since the organisation's previous epoch (1 for a first epoch: unused)
+    start: np.ndarray  # index of the organisation's first epoch
+    obs_idx: np.ndarray  # epoch of each fit row
+
+    @classmethod
+    def of(cls, org_idx: np.ndarray, position: np.ndarray) -> OrgEpochs:
+        pairs = sorted(set(zip(org_idx.tolist(), position.tolist(), strict=True)))
+        org = np.array([o for o, _ in pairs], dtype=int)
+        bins = np.array([b for _, b in pairs], dtype=int)
+        first = np.r_[True, org[1:] != org[:-1]]
+        gap = np.where(first, 1, np.r_[1, np.diff(bins)])
+        start = np.maximum.accumulate(np.where(first, np.arange(len(org)), 0))
+        lookup = {pair: i for i, pair in enumerate(pairs)}
+        obs = np.array([lookup[o, b] for o, b in zip(org_idx.tolist(), position.tolist(), strict=True)], dtype=int)
+        return cls(org, bins, first, gap, start, obs)
+
+
+@dataclass
 class FitData:
     """The rows a fit uses, in the model's terms, and the rows it skipped (with reasons)."""
 
@@ -40,6 +65,7 @@ class FitData:
     era_bins: list[int]
     orgs: list[str]
     org_idx: np.ndarray
+    epochs: OrgEpochs | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,6 +104,8 @@ def prepare(df: pd.DataFrame, variant: LawVariant) -> FitData:
     else:
         start, n_era, bins, era_idx = float("nan"), 0, [], np.zeros(len(table), dtype=int)
     y = table["mmlu"].to_numpy(dtype=float)
+    org_idx = np.array([orgs.index(o) for o in orgs_col])
+    epochs = OrgEpochs.of(org_idx, position) if variant.org_drift else None
     return FitData(
         table=table,
         skipped=skipped,
@@ -91,7 +119,8 @@ def prepare(df: pd.DataFrame, variant: LawVariant) -> FitData:
         era_idx=era_idx,
         era_bins=bins,
         orgs=orgs,
-        org_idx=np.array([orgs.index(o) for o in orgs_col]),
+        org_idx=org_idx,
+        epochs=epochs,
     )
 
 

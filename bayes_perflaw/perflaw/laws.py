@@ -85,6 +85,45 @@ def soft_ceiling(raw, xp: Any = np):
     return xp.where(raw > CEILING_KNEE, CEILING_KNEE + 10.0 * xp.tanh(0.1 * raw - 9.0), raw)
 
 
+def bounded_score(eta, ceiling, floor=CHANCE_MMLU, xp: Any = np):
+    """The bounded link: score = floor + R * sigmoid(4 (eta - mid) / R), R = ceiling - floor, mid = floor + R/2.
+
+    ``eta`` is the law's latent score (points); the link has slope 1 at the middle of the range, so the law's
+    coefficients keep their units there, and bends towards chance (``floor``, 25) and the ``ceiling`` (< 100) at
+    the ends: no value reaches either."""
+    r = ceiling - floor
+    z = xp.clip(4.0 * (eta - floor) / r - 2.0, -60.0, 60.0)
+    return floor + r / (1.0 + xp.exp(-z))
+
+
+def bounded_score_inplace(eta: np.ndarray, ceiling: np.ndarray, floor: float = CHANCE_MMLU) -> np.ndarray:
+    """:func:`bounded_score` of a (recipes x draws) array in place, ``ceiling`` one value per draw."""
+    r = np.asarray(ceiling, dtype=float) - floor
+    eta -= floor
+    eta *= 4.0 / r
+    eta -= 2.0
+    np.clip(eta, -60.0, 60.0, out=eta)
+    np.negative(eta, out=eta)
+    np.exp(eta, out=eta)
+    eta += 1.0
+    np.divide(r, eta, out=eta)
+    eta += floor
+    return eta
+
+
+def bounded_eta(score, ceiling, floor=CHANCE_MMLU, xp: Any = np):
+    """The inverse of :func:`bounded_score`: the latent score of a score strictly between floor and ceiling."""
+    r = ceiling - floor
+    p = (score - floor) / r
+    return floor + 0.25 * r * (xp.log(p) - xp.log1p(-p) + 2.0)
+
+
+def bounded_log_slope(score, ceiling, floor=CHANCE_MMLU, xp: Any = np):
+    """log d score / d eta of :func:`bounded_score` at ``score``: log(4 p (1 - p)), p the fraction of the range."""
+    p = (score - floor) / (ceiling - floor)
+    return float(np.log(4.0)) + xp.log(p) + xp.log1p(-p)
+
+
 def soft_ceiling_inplace(raw: np.ndarray) -> np.ndarray:
     """:func:`soft_ceiling` of a NumPy array, in place (only the entries above the knee are touched)."""
     above = raw > CEILING_KNEE

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from bayes_perflaw.perflaw.laws import bounded_eta, bounded_log_slope
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
 
 T4_LOG_NORM = float(np.log(0.75) - np.log(2.0))  # log Gamma(5/2) - log Gamma(2) - log(sqrt(4 pi)) = log(3/8)
@@ -30,13 +31,23 @@ def t4_log_cdf(z, xp: Any = np):
     return xp.where(z < 0, xp.log(lower), xp.log1p(-lower))
 
 
-def censored_t4_logp(y, censored, mu, sigma, xp: Any = np):
-    """Pointwise log-likelihood of scores ``y`` (floored at ``FLOOR_CENSOR``; ``censored`` where at the floor)
+def censored_t4_logp(y, censored, mu, sigma, xp: Any = np, floor=FLOOR_CENSOR):
+    """Pointwise log-likelihood of scores ``y`` (floored at ``floor``; ``censored`` where at the floor)
     under Student-t(4) around ``mu`` with scale ``sigma`` (arrays broadcast)."""
     z = (y - mu) / sigma
     logpdf = T4_LOG_NORM - xp.log(sigma) - 2.5 * xp.log1p(z * z / 4.0)
-    logcdf = t4_log_cdf((FLOOR_CENSOR - mu) / sigma, xp=xp)
+    logcdf = t4_log_cdf((floor - mu) / sigma, xp=xp)
     return xp.where(censored, logcdf, logpdf)
+
+
+def bounded_t4_logp(y, censored, eta, sigma, ceiling, xp: Any = np):
+    """The same likelihood for the bounded link (:func:`bayes_perflaw.perflaw.laws.bounded_score`): the noise is
+    Student-t(4) on the latent scale around the law's latent ``eta``, so a score ``y`` (floored at
+    ``FLOOR_CENSOR``, below ``ceiling``) has the t density of its latent value times the Jacobian
+    1 / (4 p (1 - p)); a censored score has the t CDF at the floor's latent value."""
+    y_eta = bounded_eta(y, ceiling, xp=xp)
+    jacobian = xp.where(censored, 0.0, bounded_log_slope(y, ceiling, xp=xp))
+    return censored_t4_logp(y_eta, censored, eta, sigma, xp=xp, floor=y_eta) - jacobian
 
 
 def censored_t_logp_scipy(y, censored, mu, sigma, nu) -> np.ndarray:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.perflaw.laws import perflaw_raw, soft_ceiling
 
 FLOOR_CENSOR = 30.0  # MMLU points: chance (25) + 5
@@ -39,6 +40,9 @@ class LawVariant:
     org: bool = False  # partially pooled organisation offsets
     mixture: bool = False  # inlier / shifted-up / shifted-down likelihood (screening)
     noise: str = "mmlu_source_kind"  # the column whose levels get their own noise scale
+    org_drift: bool = False  # organisation offsets that drift: a random walk per organisation over its release bins
+    link: str = "soft"  # "soft": the law + a soft ceiling above 90, noise on the score; "bounded": chance +
+    # (ceiling - chance) * sigmoid, noise on the latent scale (laws.bounded_score)
 
 
 VARIANTS: dict[str, LawVariant] = {
@@ -55,6 +59,24 @@ VARIANTS: dict[str, LawVariant] = {
             noise="mmlu_method",
         ),
         LawVariant(
+            "era_org_drift",
+            "era + organisation offsets that drift with release time (a random walk per organisation over the "
+            "half-year bins it released in, partially pooled; a new organisation takes the population's)",
+            era=True,
+            org=True,
+            org_drift=True,
+        ),
+        LawVariant(
+            "bounded",
+            "era with the bounded link: chance + (ceiling - chance) * sigmoid of the law, the ceiling's prior "
+            "~93 truncated to (best reported score, 100), noise on the latent scale",
+            era=True,
+            link="bounded",
+        ),
+        LawVariant(
+            "bounded_org", "bounded + organisation offsets with partial pooling", era=True, org=True, link="bounded"
+        ),
+        LawVariant(
             "era_mix",
             "era with a three-component likelihood (inlier / shifted up / shifted down) for screening",
             era=True,
@@ -69,12 +91,25 @@ MIXTURE_COMPONENTS = ("inlier", "high", "low")
 LAW_PARAMS = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa")
 
 
-def mean_score(x, p, effect=0.0, xp: Any = np):
-    """Latent mean MMLU (percent): the law plus additive effects, softly capped above 90.
+def latent_score(x, p, effect=0.0, xp: Any = np):
+    """The law plus additive effects before any link (points; unbounded).
 
     ``p`` maps the names in ``LAW_PARAMS`` to numbers, arrays or tensors."""
-    raw = perflaw_raw(x, p["w1"], p["w2"], p["w3"], p["w4"], p["b"], p["gamma"], p["beta"], p["kappa"], xp=xp)
-    return soft_ceiling(raw + effect, xp=xp)
+    return perflaw_raw(x, p["w1"], p["w2"], p["w3"], p["w4"], p["b"], p["gamma"], p["beta"], p["kappa"], xp=xp) + effect
+
+
+def mean_score(x, p, effect=0.0, xp: Any = np):
+    """Mean MMLU (percent) of the soft link: the law plus additive effects, softly capped above 90."""
+    return soft_ceiling(latent_score(x, p, effect, xp=xp), xp=xp)
+
+
+def ceiling_min(y: np.ndarray) -> float:
+    """The lowest ceiling the bounded link may take: half a point above the best reported score (so every
+    reported score lies strictly below it); the ceiling's prior spreads it between there and 100."""
+    top = float(np.nanmax(y)) + 0.5
+    if top >= SCORE_MAX:
+        raise DataError(f"a reported MMLU of {top - 0.5:g} leaves the bounded link no room below 100")
+    return top
 
 
 def era_bins(years: np.ndarray) -> tuple[float, int]:

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core import priors as priors_mod
+from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.perflaw.data import FitData, fit_data_dataset, prepare
-from bayes_perflaw.perflaw.laws import LawInputs
-from bayes_perflaw.perflaw.likelihood import censored_t4_logp, censored_t_logp_scipy
+from bayes_perflaw.perflaw.laws import LawInputs, bounded_score
+from bayes_perflaw.perflaw.likelihood import bounded_t4_logp, censored_t4_logp, censored_t_logp_scipy
 from bayes_perflaw.perflaw.mean import (
     DEFAULT_VARIANT,
     ERA_STEP,
@@ -28,7 +29,10 @@ from bayes_perflaw.perflaw.mean import (
     SCORE_MAX,
     VARIANTS,
     LawVariant,
+    ceiling_min,
+    era_label,
     era_labels,
+    latent_score,
     mean_score,
 )
 from bayes_perflaw.perflaw.priors import CENTRE, PRESETS, prior_config
@@ -86,12 +90,16 @@ class PerformanceLaw(BayesModel):
         import pytensor.tensor as pt
 
         variant, priors = self.variant, self.priors
+        if variant.link == "bounded" and not _t4(priors):
+            raise DataError(f"variant {variant.name!r} needs nu fixed at 4 (its likelihood is the closed-form t4)")
         coords: dict[str, Any] = {"obs": data.table["model"].tolist(), "source_kind": data.source_kinds}
         if variant.era:
             labels = [era_labels(data.era_start, data.n_era)[k] for k in data.era_bins]
             coords.update(era_bin=labels, era_gap=labels[:-1])
         if variant.org:
             coords["organization"] = data.orgs
+        if variant.org_drift:
+            coords["org_epoch"] = epoch_labels(data)
         coords.update(self._extra_coords())
         with pm.Model(coords=coords) as model:
             rv = {name: priors_mod.create_variable(name, priors[name]) for name in SCALARS}
@@ -114,17 +122,49 @@ class PerformanceLaw(BayesModel):
                 walk = -pt.cumsum(step[::-1])[::-1]  # era[k] = -sum_{j >= k} step_j; era[last] = 0
                 era = pm.Deterministic("era", pt.concatenate([walk, pt.zeros(1)]), dims="era_bin")
                 effect = effect + era[data.era_idx]
-            if variant.org:
+            if variant.org_drift:
+                # per organisation: its first release bin's state ~ N(0, tau_org), each later one the previous
+                # plus N(0, tau_org_drift * sqrt(bins elapsed)); one cumulative sum restarted per organisation
+                ep = data.epochs
+                tau_o = priors_mod.create_variable("tau_org", priors["tau_org"])
+                tau_d = priors_mod.create_variable("tau_org_drift", priors["tau_org_drift"])
+                z_e = pm.Normal("org_epoch_z", 0.0, 1.0, dims="org_epoch")
+                inc = pt.where(ep.first, tau_o, tau_d * np.sqrt(ep.gap.astype(float))) * z_e
+                total = pt.cumsum(inc)
+                before = pt.concatenate([pt.zeros(1), total])[ep.start]  # the sum before the organisation's first
+                state = pm.Deterministic("org_state", total - before, dims="org_epoch")
+                effect = effect + state[ep.obs_idx]
+            elif variant.org:
                 tau_o = priors_mod.create_variable("tau_org", priors["tau_org"])
                 z_o = pm.Normal("org_z", 0.0, 1.0, dims="organization")
                 org = pm.Deterministic("org", tau_o * z_o, dims="organization")
                 effect = effect + org[data.org_idx]
-            mu = pm.Deterministic("mu", mean_score(x, {**rv, "b": b}, effect, xp=pt), dims="obs")
-            self._likelihood(data, mu, sigma[data.source_idx], rv["nu"])
+            if variant.link == "bounded":
+                ceiling = self._ceiling(ceiling_min(data.y))
+                eta = latent_score(x, {**rv, "b": b}, effect, xp=pt)
+                pm.Deterministic("mu", bounded_score(eta, ceiling, xp=pt), dims="obs")
+                y = np.maximum(data.y, FLOOR_CENSOR)
+                logp = bounded_t4_logp(y, data.censored, eta, sigma[data.source_idx], ceiling, xp=pt)
+                pm.Potential("mmlu_bounded_t4", logp.sum())
+            else:
+                mu = pm.Deterministic("mu", mean_score(x, {**rv, "b": b}, effect, xp=pt), dims="obs")
+                self._likelihood(data, mu, sigma[data.source_idx], rv["nu"])
         return model
 
     def _extra_coords(self) -> dict[str, Any]:
         return {}
+
+    def _ceiling(self, top: float):
+        """The bounded link's ceiling: its prior truncated below at ``top`` (above every reported score) and
+        above at 100; a number fixes it (it must exceed ``top``)."""
+
+        value = self.priors["ceiling"]
+        if priors_mod.is_fixed(value):
+            if float(value) <= top or float(value) >= SCORE_MAX:
+                raise DataError(f"a fixed ceiling must lie in ({top:g}, 100), above every reported score; got {value}")
+            return priors_mod.create_variable("ceiling", value)
+        kwargs = {**value.get("kwargs", {}), "lower": top, "upper": SCORE_MAX}
+        return priors_mod.to_prior({**value, "kwargs": kwargs}).create_variable("ceiling")
 
     def _likelihood(self, data: FitData, mu, sigma, nu) -> None:
         """Censored Student-t: the closed form for nu = 4 (the default), ``pm.Censored`` for a free nu."""
@@ -150,6 +190,13 @@ class PerformanceLaw(BayesModel):
             "skipped": [f"{m}: lacks {r}" for m, r in data.skipped],
             "centre": list(CENTRE),
             "floor_censor": FLOOR_CENSOR,
+            "link": self.variant.link,
+            **(
+                {"org_epoch_org": [data.orgs[o] for o in data.epochs.org], "org_epoch_bin": data.epochs.bin.tolist()}
+                if data.epochs is not None
+                else {}
+            ),
+            **({"ceiling_min": ceiling_min(data.y)} if self.variant.link == "bounded" else {}),
         }
 
     def describe_data(self, data: FitData) -> list[str]:
@@ -159,21 +206,25 @@ class PerformanceLaw(BayesModel):
         return [*lines, f"fitted {len(data.y)} models ({n_cens} at the chance floor, censored)"]
 
     def _mu(self, data: FitData, values: dict[str, np.ndarray], seed: int = 0) -> np.ndarray:
-        """The law's mean for the fit rows, (draws, obs), from flattened draws."""
+        """The law's mean for the fit rows, (draws, obs), from flattened draws, on the likelihood's scale: the score
+        (soft link) or the latent value before the link (bounded link)."""
         from bayes_perflaw.perflaw.predict import latent_mean
 
         meta = {"kind": self.kind, "variant": self.variant_name, **self.design_meta(data)}
         coords = {"source_kind": data.source_kinds, "organization": data.orgs}
-        return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed).T
+        link = self.variant.link != "bounded"  # the bounded link's likelihood works on the latent scale
+        return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed, link=link).T
 
     def loglik(self, data: FitData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Pointwise log-likelihood (draws, obs) of the reported scores, NumPy."""
         return {"mmlu": self._loglik(data, self._mu(data, values), values)}
 
     def _loglik(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
-        """Pointwise log-likelihood for the law's mean ``mu`` (draws, obs)."""
+        """Pointwise log-likelihood for the law's mean ``mu`` (draws, obs) on the likelihood's scale (:meth:`_mu`)."""
         sigma = values["sigma"][:, data.source_idx]
         y = np.maximum(data.y, FLOOR_CENSOR)
+        if self.variant.link == "bounded":
+            return bounded_t4_logp(y, data.censored, mu, sigma, values["ceiling"][:, None])
         if _t4(self.priors):
             return censored_t4_logp(y, data.censored, mu, sigma)
         return censored_t_logp_scipy(y, data.censored, mu, sigma, values["nu"][:, None])
@@ -182,6 +233,8 @@ class PerformanceLaw(BayesModel):
         """Replicated scores on the censored scale (draws, obs): posterior predictive for the PPC."""
         rng = np.random.default_rng(seed)
         eps = rng.standard_t(np.broadcast_to(values["nu"][:, None], mu.shape)) * values["sigma"][:, data.source_idx]
+        if self.variant.link == "bounded":
+            return np.maximum(bounded_score(mu + eps, values["ceiling"][:, None]), FLOOR_CENSOR)
         return np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)
 
     def finish(self, idata, data: FitData, config):
@@ -254,6 +307,12 @@ class PerformanceLaw(BayesModel):
         from bayes_perflaw.perflaw.plots import partial
 
         return partial(self, column, recipe, values, prob)
+
+
+def epoch_labels(data: FitData) -> list[str]:
+    """'Meta @ 2024H1' for each (organisation, release bin) state of the drifting organisation effect."""
+    ep = data.epochs
+    return [f"{data.orgs[o]} @ {era_label(data.era_start, int(b))}" for o, b in zip(ep.org, ep.bin, strict=True)]
 
 
 def read_recipes(recipes, *, with_raw: bool = False):

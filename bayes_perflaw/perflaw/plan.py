@@ -29,9 +29,8 @@ from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.metrics import sorted_quantiles
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_normal, row_keys, stratified
-from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features, soft_ceiling
-from bayes_perflaw.perflaw.mean import SCORE_MAX, SCORE_MIN
-from bayes_perflaw.perflaw.predict import Noise, default_kind
+from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features
+from bayes_perflaw.perflaw.predict import Noise, default_kind, to_scores
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 RANKS = ("expected", "prob-target", "shallow")
@@ -223,11 +222,10 @@ def plan(
         feats = perflaw_features(
             np.log(n), np.log(h), np.log(d), np.minimum(ln_t, ln_s), instability_q(n, h, d), np.maximum(ln_t - ln_s, 0)
         )
-        mu = soft_ceiling(feats @ coef)
-        if post is None or not noise:
-            draws = np.clip(mu, SCORE_MIN, SCORE_MAX)
-        else:  # each plan's noise keyed by its grid index: a plan's result does not depend on the chunking
-            draws = np.clip(mu + sigma[None, :] * eps.take(row_keys(idx, seed, "noise")), SCORE_MIN, SCORE_MAX)
+        e = None
+        if post is not None and noise:  # each plan's noise keyed by its grid index: independent of the chunking
+            e = sigma[None, :] * eps.take(row_keys(idx, seed, "noise"))
+        draws = to_scores(feats @ coef, post, e)
         if mapping is not None:  # scores on another benchmark: chain the MMLU draws through the mapping
             if draws.shape[1] == 1:
                 draws = np.repeat(draws, mapping.n_draws, axis=1)

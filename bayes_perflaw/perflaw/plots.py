@@ -62,25 +62,50 @@ def era(law):
     return fig, ax
 
 
+def dense_shape(params_B: float) -> dict[str, float]:
+    """A Llama-shaped dense recipe of ``params_B`` billion parameters: layers = hidden / 128, gated FFN of 3.5 x
+    hidden, so parameters ~ 14.5 x layers x hidden^2 (Llama-3-8B: 32 x 4096 x 14336, 7.8 B by this count)."""
+    hidden = (128.0 * params_B * 1e9 / 14.5) ** (1.0 / 3.0)
+    return {
+        "num_hidden_layers": max(2, round(hidden / 128.0)),
+        "hidden_size": round(hidden),
+        "intermediate_size": round(3.5 * hidden),
+        "params_B": params_B,
+    }
+
+
+def latest_release(draws) -> str | None:
+    """The first month of the latest half-year bin with fit data ('2025-01'), or None for a posterior without era."""
+    if "era" not in draws.values:
+        return None
+    t = float(draws.meta["era_start"]) + 0.5 * max(draws.meta["era_bins"])
+    return f"{int(np.floor(t + 1e-9)):04d}-{'07' if t % 1 >= 0.25 else '01'}"
+
+
 def partial(law, column: str = "tokens_T", recipe: dict | None = None, values=None, prob: float = 0.9):
-    """(fig, ax): predicted MMLU against ``column``, other inputs held at ``recipe``, with the ``prob`` band."""
+    """(fig, ax): predicted MMLU against ``column``, other inputs held at ``recipe`` (default: a Llama-3-8B-shaped
+    recipe released in the fit's latest half-year), with the ``prob`` band. ``column="params_B"`` sweeps the size
+    through :func:`dense_shape` (layers, hidden and FFN grow together), any other column alone."""
     import matplotlib.pyplot as plt
 
-    base = {**BASE_RECIPE, **(recipe or {})}
+    release = latest_release(law.draws)
+    base = {**BASE_RECIPE, **({"release": release} if release else {}), **(recipe or {})}
     if values is None:
         if column not in SWEEPS:
             raise ValueError(f"give values= for column {column!r} (defaults exist for {sorted(SWEEPS)})")
         values = SWEEPS[column]
     values = np.asarray(values, dtype=float)
-    rows = pd.DataFrame([{**base, column: v, "model": f"{column}={v:.4g}"} for v in values])
+    shape = dense_shape if column == "params_B" else (lambda v: {column: v})
+    rows = pd.DataFrame([{**base, **shape(float(v)), "model": f"{column}={v:.4g}"} for v in values])
     pred = law.predict(rows, prob=prob)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.fill_between(values, pred["mmlu_lo"], pred["mmlu_hi"], alpha=0.3, label=f"{prob:.0%} interval")
+    ax.fill_between(values, pred["mmlu_lo"], pred["mmlu_hi"], alpha=0.3, label=f"{prob:.0%} predictive interval")
     ax.plot(values, pred["mmlu_median"], label="median")
     ax.set_xscale("log")
-    ax.set_xlabel(column)
+    ax.set_xlabel({"tokens_T": "training tokens (T)", "params_B": "parameters (B, Llama-shaped)"}.get(column, column))
     ax.set_ylabel("predicted MMLU (%)")
-    ax.set_title(f"Partial dependence on {column}")
+    held = "tokens 15T" if column == "params_B" else "Llama-3-8B shape"
+    ax.set_title(f"Partial dependence on {column} ({held}; released {base.get('release', 'after the data')})")
     ax.legend()
     fig.tight_layout()
     return fig, ax

@@ -26,6 +26,7 @@ from bayes_perflaw.core.streams import RowNoise, keyed_generator, keyed_normal, 
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
 from bayes_perflaw.perflaw.laws import (
     LawInputs,
+    bounded_score_inplace,
     instability_q,
     perflaw_coefficients,
     perflaw_features,
@@ -167,8 +168,46 @@ def add_effects(out: np.ndarray, rec: Recipes, post: Draws, seed: int) -> np.nda
             z = keyed_normal(seed, f"era:{era_label(start, int(p))}", n_draws)
             step = float(signed[rows][0])
             out[rows] += v["drift_era"] * step + v["tau_era"] * np.sqrt(abs(step)) * z
-    if "org" in v:
+    if "org_state" in v:
+        out += _drifting(rec, post, seed)
+    elif "org" in v:
         out += _pooled(v["org"], v["tau_org"], post.coords["organization"], rec.orgs, seed)
+    return out
+
+
+def _epochs(post: Draws) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Organisation key -> (release bins, epoch indices) of the drifting organisation effect's states."""
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for i, (o, b) in enumerate(zip(post.meta["org_epoch_org"], post.meta["org_epoch_bin"], strict=True)):
+        bins, idx = out.setdefault(org_key(canonical(o)), ([], []))
+        bins.append(int(b))
+        idx.append(i)
+    return {k: (np.array(b), np.array(i)) for k, (b, i) in out.items()}
+
+
+def _drifting(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
+    """The drifting organisation effect per recipe, (recipes x draws): a fitted organisation's state at the
+    recipe's release bin if it released there; else its latest state before that bin (its first, for a bin before
+    its first release) plus ``tau_org_drift * sqrt(bins between) * z``, z keyed by (organisation, bin); a new
+    organisation: the population's N(0, tau_org), keyed by its name."""
+    v = post.values
+    epochs = _epochs(post)
+    out = np.empty((len(rec.orgs), post.n_draws))
+    pos = rec.era_pos.astype(int)
+    for (name, p), rows in pd.Series(np.arange(len(pos))).groupby([rec.orgs, pos]).groups.items():
+        rows = np.asarray(rows)
+        known = epochs.get(org_key(name)) if name else None
+        if known is None:
+            out[rows] = v["tau_org"] * keyed_normal(seed, f"org:{name}", post.n_draws)
+            continue
+        bins, idx = known
+        before = bins <= p
+        j = int(np.flatnonzero(before)[-1]) if before.any() else 0
+        steps = abs(p - int(bins[j]))
+        value = v["org_state"][:, idx[j]]
+        if steps:
+            value = value + v["tau_org_drift"] * np.sqrt(steps) * keyed_normal(seed, f"org:{name}:{p}", post.n_draws)
+        out[rows] = value
     return out
 
 
@@ -209,7 +248,21 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
                 text += f" (before the data: {-steps} step(s) back from {era_label(start, int(nearest))})"
             labels[p, dated] = text
         out["release_assumed"] = [labels[p, d] for p, d in zip(rec.era_pos.tolist(), rec.dated.tolist(), strict=True)]
-    if "org" in post.values:
+    if "org_state" in post.values:
+        epochs, start = _epochs(post), float(post.meta["era_start"])
+        text = []
+        for o, p in zip(rec.orgs, rec.era_pos.astype(int).tolist(), strict=True):
+            known = epochs.get(org_key(o)) if o else None
+            if known is None:
+                text.append("population (no organisation given)" if not o else f"population (new organisation {o!r})")
+                continue
+            bins = known[0]
+            prior = bins[bins <= p]
+            base = int(prior[-1]) if len(prior) else int(bins[0])
+            drift = "" if base == p else f", drifted {abs(p - base)} half-year step(s) from {era_label(start, base)}"
+            text.append(f"fitted: {o} ({era_label(start, base)}{drift})")
+        out["organization_effect"] = text
+    elif "org" in post.values:
         known = {org_key(canonical(o)) for o in post.coords["organization"]}
         out["organization_effect"] = [
             ("population (no organisation given)" if not o else f"population (new organisation {o!r})")
@@ -255,13 +308,35 @@ def source_sigma(df: pd.DataFrame, post: Draws, source: str | None) -> np.ndarra
     return post.values["sigma"][:, source_index(df, post, source)].T
 
 
-def _mean(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
-    return soft_ceiling_inplace(add_effects(raw_law(rec.x, post), rec, post, seed))
+def bounded(post: Draws | None) -> bool:
+    """Whether ``post`` is a fit of the bounded link (:func:`laws.bounded_score`; older files: the soft ceiling)."""
+    return post is not None and post.meta.get("link", "soft") == "bounded"
 
 
-def latent_mean(df: pd.DataFrame, post: Draws, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """The law's mean MMLU with effects, (recipes x draws)."""
-    return _mean(recipes_for(df, post, seed, noise=False), post, seed)
+def to_scores(latent: np.ndarray, post: Draws | None, eps: np.ndarray | None = None) -> np.ndarray:
+    """Scores from the law's latent values (recipes x draws), in place, with the evaluation noise ``eps`` (already
+    scaled; None: the mean). Bounded link: noise on the latent scale, then chance + (ceiling - chance) * sigmoid,
+    so no draw leaves (chance, ceiling). Soft link: the soft ceiling, then the noise, clipped to [25, 100]."""
+    if bounded(post):
+        if eps is not None:
+            latent += eps
+        return bounded_score_inplace(latent, post.values["ceiling"])
+    soft_ceiling_inplace(latent)
+    if eps is not None:
+        latent += eps
+    return np.clip(latent, SCORE_MIN, SCORE_MAX, out=latent)
+
+
+def _latent(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
+    return add_effects(raw_law(rec.x, post), rec, post, seed)
+
+
+def latent_mean(df: pd.DataFrame, post: Draws, seed: int = DEFAULT_SEED, link: bool = True) -> np.ndarray:
+    """The law's mean MMLU with effects, (recipes x draws); ``link=False``: before the link (the latent value)."""
+    latent = _latent(recipes_for(df, post, seed, noise=False), post, seed)
+    if not link:
+        return latent
+    return to_scores(latent, post) if bounded(post) else soft_ceiling_inplace(latent)
 
 
 class Noise:
@@ -326,12 +401,11 @@ def _chunk_draws(post: Draws, seed: int, noise: bool) -> Callable[[Recipes], np.
     sigma_t = np.ascontiguousarray(post.values["sigma"].T)  # (source kinds x draws)
 
     def draw(r: Recipes) -> np.ndarray:
-        out = _mean(r, post, seed)
+        e = None
         if eps is not None:
             e = eps.take(r.keys)
             e *= sigma_t[r.source_idx]
-            out += e
-        return np.clip(out, SCORE_MIN, SCORE_MAX, out=out)
+        return to_scores(_latent(r, post, seed), post, e)
 
     return draw
 

@@ -291,6 +291,23 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
             lambda: predicted_vs_reported_table(pred.assign(release=fit_df["release"])),
         ),
     }
+    if meta.get("kind") == "perflaw" and "era" in draws.values:
+        from bayes_perflaw.perflaw.model import PerformanceLaw
+        from bayes_perflaw.perflaw.plots import era, partial
+
+        law = PerformanceLaw.load(posterior)
+        figures["era"] = figure(
+            "Era effect",
+            "Posterior median and 90 % interval of the release-time effect per half-year bin (0 = the latest bin).",
+            lambda: era(law)[0],
+        )
+        for col, what in (("tokens_T", "training tokens"), ("params_B", "size (layers, width and FFN together)")):
+            figures[f"partial_{col}"] = figure(
+                f"Predicted MMLU against {what}",
+                "Median and 90 % predictive interval of a reported score for a Llama-3-8B-shaped recipe released in "
+                "the latest half-year of the fit data, one input varied.",
+                lambda col=col: partial(law, col)[0],
+            )
     comparison = _read_csv(reports_dir / "model_comparison.csv")
     backtest = _read_csv(reports_dir / "backtest.csv")
     out_dir.mkdir(parents=True, exist_ok=True)

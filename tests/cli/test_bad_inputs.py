@@ -758,6 +758,13 @@ BACKTEST = [
     case("backtest data too few rows", "backtest --data {i}/good.csv --out {o}/bt.md", "good.csv"),
     case("backtest out is a directory", "backtest --out {o}", "--out"),
     case("backtest out parent is a file", "backtest --out {i}/good.csv/bt.md", "--out"),
+    case("backtest benchmark without rolling", "backtest --benchmark mmlu-pro --out {o}/bt.md", "--benchmark"),
+    case("backtest rolling benchmark nosuch", "backtest --rolling --benchmark arc --out {o}/r", "--benchmark"),
+    case(
+        "backtest rolling map posterior missing",
+        "backtest --rolling --benchmark mmlu-pro --map-posterior {i}/nope.nc --out {o}/r",
+        "nope.nc",
+    ),
     case(
         "backtest priors invalid JSON",
         "backtest --priors {i}/p.json --out {o}/bt.md",

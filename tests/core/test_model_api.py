@@ -95,9 +95,9 @@ def test_sampler_config_merges_and_refuses_bad_values():
 
 
 def test_priors_and_variants_are_parsed_once():
-    law = bp.PerformanceLaw(variant="era_org", priors={"kappa": 0})
+    law = bp.PerformanceLaw(variant="era_org", priors={"kappa": 0.5})
     assert law.variant.era and law.variant.org and not law.variant.mixture
-    assert law.priors["kappa"] == 0.0 and law.model_id != bp.PerformanceLaw(variant="era_org").model_id
+    assert law.priors["kappa"] == 0.5 and law.model_id != bp.PerformanceLaw(variant="era_org").model_id
     with pytest.raises(DataError, match="unknown variant 'era_mix'"):
         bp.PerformanceLaw(variant="era_mix")  # a mixture is the Screening model's
     with pytest.raises(DataError, match="unknown parameter 'w9'"):
@@ -159,7 +159,7 @@ def test_saved_fit_is_this_model_on_this_data(tmp_path):
     shipped, ref = ROOT / "models" / "perflaw.nc", reference_table()
     assert bp.PerformanceLaw(variant="era").saved_fit(shipped, ref) is not None
     assert bp.PerformanceLaw(variant="era_org").saved_fit(shipped, ref) is None  # another variant
-    assert bp.PerformanceLaw(variant="era", priors={"kappa": 0}).saved_fit(shipped, ref) is None  # other priors
+    assert bp.PerformanceLaw(variant="era", priors={"kappa": 0.5}).saved_fit(shipped, ref) is None  # other priors
     other = tmp_path / "ref.csv"
     other.write_bytes(ref.read_bytes() + b"\n")
     assert bp.PerformanceLaw(variant="era").saved_fit(shipped, other) is None  # another data file

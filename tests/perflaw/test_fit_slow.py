@@ -46,7 +46,8 @@ def test_parameter_recovery_on_reference_designs():
         pd.Series(y, index=table["model"]).reindex(sim.loc[sim["model"].isin(table["model"]), "model"]).to_numpy()
     )
     assert (y > FLOOR_CENSOR).sum() > 50
-    law = PerformanceLaw(variant="plain").fit(sim, chains=2, draws=1000, tune=1000, seed=3)
+    free_kappa = {"kappa": {"dist": "Beta", "kwargs": {"alpha": 1.0, "beta": 3.0}}}  # the default fixes it at 0
+    law = PerformanceLaw(variant="plain", priors=free_kappa).fit(sim, chains=2, draws=1000, tune=1000, seed=3)
     idata, meta = law.idata, law.meta
     assert meta["diagnostics"]["converged"], meta["diagnostics"]["problems"]
     post = idata.posterior

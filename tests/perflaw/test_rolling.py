@@ -68,3 +68,22 @@ def test_cli_rolling_writes_every_method_and_origin(tmp_path):
         "rolling.png",
         "rolling_predictions.csv",
     ]
+
+
+def test_targets_block_judges_the_default_against_the_issue_targets():
+    from bayes_perflaw.perflaw.rolling import targets
+
+    rows = [
+        ("bayes era", "2024-01", 3.0, 0.9, 15.0, 20.0),
+        ("bayes era", "2024-04", 3.0, 0.9, 15.0, 40.0),
+        ("least squares + bootstrap", "2024-01", 5.0, 0.8, 30.0, 25.0),
+        ("least squares + bootstrap", "2024-04", 5.0, 0.8, 30.0, 35.0),
+        ("bayes era", "pooled since 2024-01", 3.4, 0.96, 15.5, 30.0),
+    ]
+    metrics = pd.DataFrame(rows, columns=["method", "origin", "mae", "cover90", "median_width90", "interval_score"])
+    text = "\n".join(targets(metrics, "bayes era"))
+    assert "| MAE <= 3.5 | 3.40 | met |" in text
+    assert "| 90 % coverage in 0.85-0.95 | 0.96 | **not met** |" in text  # over-covered is not calibrated either
+    assert "| median 90 % width <= 16 | 15.5 | met |" in text
+    assert "1 of 2 origins (not at 2024-04) | **not met** |" in text
+    assert targets(metrics, "bayes plain") == []  # a method the run lacks: no block
