@@ -72,7 +72,7 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
         f"FLP {draws.meta['variant']} ({args.posterior.name}); accuracy in %, {args.prob:.0%} interval of a "
         + ("reported score" if not args.no_noise else "mean accuracy (no evaluation noise)")
     )
-    emit(table, args.output, ["task", "chance", "c4_loss", "code_loss", "pred_mean", "pred_lo", "pred_hi"])
+    emit(table, args.output, ["task", "chance", "task_bpb", "c4_loss", "code_loss", "pred_mean", "pred_lo", "pred_hi"])
     return 0
 
 
@@ -117,7 +117,8 @@ def add_parser(sub) -> None:
     flp = sub.add_parser("flp", help="FLP: FLOPs -> loss -> benchmark accuracy, fitted on a model ladder")
     fsub = flp.add_subparsers(dest="flp_command", required=True, metavar="{fit,predict,backtest}")
     variant_help = (
-        f"STAGE1+STAGE2[+code]: stage 1 power|irreducible|chinchilla, stage 2 linear|logistic, +code = FLP-M "
+        f"STAGE1+STAGE2[+code|+task]: stage 1 power|irreducible|chinchilla, stage 2 linear|logistic, +code = FLP-M, "
+        f"+task = each task through its own loss "
         f"(default {DEFAULT_VARIANT})"
     )
 

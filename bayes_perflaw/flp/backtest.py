@@ -79,7 +79,7 @@ def run_backtest(
         fits.append(meta)
     tables.append(ls_paper(df, roles=roles, margin=margin, n_boot=boot, prob=prob, seed=seed))
     table = pd.concat(tables, ignore_index=True)
-    cols = ["method", *TARGET_COLUMNS, "c4_loss", "actual_c4_loss"]
+    cols = ["method", *TARGET_COLUMNS, "c4_loss", "actual_c4_loss", "task_bpb", "actual_task_bpb"]
     return table[[c for c in cols if c in table.columns]], summarise(table), fits
 
 

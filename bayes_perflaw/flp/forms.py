@@ -28,7 +28,8 @@ LN_N0 = float(np.log(1e9))
 LN_D0 = float(np.log(1e10))
 STAGE1 = ("power", "irreducible", "chinchilla")
 STAGE2 = ("linear", "logistic")
-DOMAINS = {"c4": "c4_loss", "code": "code_loss"}  # domain -> column of the ladder tables
+DOMAINS = {"c4": "c4_loss", "code": "code_loss", "task": "task_bpb"}  # domain -> column of the ladder tables
+TASK_CHAIN = ("task",)  # the domains of the task-loss chain: each task through its own loss (bits per byte)
 STAGE1_PARAMS = {
     "power": ("ln_l0", "alpha"),
     "irreducible": ("ln_l0", "alpha", "irreducible"),
@@ -64,14 +65,15 @@ def stage2_features(losses, basis: dict[str, float] | None):
     return np.stack([losses[..., 0], resid], axis=-1)
 
 
-def stage2_accuracy(eta, chance, link: str, xp: Any = np):
-    """Mean accuracy (fraction) for a linear predictor ``eta`` (see the module docstring)."""
+def stage2_accuracy(eta, chance, link: str, xp: Any = np, ceiling=1.0):
+    """Mean accuracy (fraction) for a linear predictor ``eta`` (see the module docstring); the logistic link rises
+    from ``chance`` to ``ceiling`` (1 unless the variant learns a ceiling per task, as the task-loss chain)."""
     if link == "linear":  # the paper's straight line inside (ACC_MIN, ACC_MAX), bent smoothly (softplus, width
         # 1/SOFT) at the bounds: a hard clip left flat directions where the sampler stalled (tree depth 10)
         lo = ACC_MIN + _softplus(SOFT * (eta - ACC_MIN), xp) / SOFT
         return lo - _softplus(SOFT * (lo - ACC_MAX), xp) / SOFT
     if link == "logistic":
-        return chance + (1.0 - chance) / (1.0 + xp.exp(-eta))
+        return chance + (ceiling - chance) / (1.0 + xp.exp(-eta))
     raise ValueError(f"unknown stage-2 link {link!r}")
 
 
@@ -91,7 +93,7 @@ def loss_draws(x: dict[str, float], values: dict[str, np.ndarray], form: str, rn
     if noise:
         z = rng.standard_normal(ln_loss.shape)
         sigma = values["sigma_loss"]
-        if ln_loss.shape[1] == 2:  # bivariate: correlation rho between the domains' residuals
+        if "loss_corr" in values:  # FLP-M, bivariate: correlation rho between the two domains' residuals
             rho = values["loss_corr"]
             z[:, 1] = rho * z[:, 0] + np.sqrt(1.0 - rho**2) * z[:, 1]
         ln_loss = ln_loss + sigma * z
@@ -108,12 +110,16 @@ def accuracy_draws(
     noise: bool = True,
 ) -> np.ndarray:
     """Stage-2 draws of one task's accuracy (fraction) for loss draws (draws, domains), one per draw."""
-    feats = stage2_features(losses, meta.get("basis"))
+    if tuple(meta.get("domains", ("c4",))) == TASK_CHAIN:  # each task through its own loss
+        feats = losses[:, [task_index]]
+    else:
+        feats = stage2_features(losses, meta.get("basis"))
     centre = np.asarray(meta["centres"], dtype=float)[task_index]
     eta = values["intercept"][:, task_index] + np.sum(values["slope"][:, task_index, :] * (feats - centre), axis=-1)
     if "tau_run" in values:  # a new run draws its own deviation from the task's loss curve
         eta = eta + values["tau_run"][:, task_index] * rng.standard_normal(len(eta)) * (1.0 if noise else 0.0)
-    mean = stage2_accuracy(eta, chance, meta["stage2"])
+    ceiling = values["ceiling"][:, task_index] if "ceiling" in values else 1.0
+    mean = stage2_accuracy(eta, chance, meta["stage2"], ceiling=ceiling)
     if not noise:
         return mean
     kappa = values["kappa"][:, task_index]

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
-from bayes_perflaw.flp.forms import DOMAINS, stage2_features
+from bayes_perflaw.flp.forms import DOMAINS, TASK_CHAIN, stage2_features
 
 REQUIRED_COLUMNS = ("run", "role", "step", "n_params", "tokens", "flops", "c4_loss", "task", "accuracy", "chance")
-NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "accuracy", "chance")
-POSITIVE = ("n_params", "tokens", "flops", "c4_loss", "code_loss")
+NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "task_bpb", "accuracy", "chance")
+POSITIVE = ("n_params", "tokens", "flops", "c4_loss", "code_loss", "task_bpb")
+OPTIONAL = ("code_loss", "task_bpb")  # only some variants need them (FLP-M, the task-loss chain): prepare() checks
 
 
 @dataclass
@@ -35,6 +36,16 @@ class FlpData:
     centres: np.ndarray  # (tasks, k) mean feature of each task's stage-2 rows
     basis: dict[str, float] | None  # FLP-M: code ~ c4 regression turning the code loss into a residual
     dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
+
+    @property
+    def task_chain(self) -> bool:
+        """Whether each task goes through its own loss (stage 1 has one loss per task)."""
+        return self.domains == TASK_CHAIN
+
+    @property
+    def loss_names(self) -> list[str]:
+        """Stage 1's losses (its ``domain`` coordinate): the domains, or the tasks for the task-loss chain."""
+        return list(self.tasks) if self.task_chain else list(self.domains)
 
     @property
     def runs(self) -> list[str]:
@@ -64,6 +75,9 @@ class FlpData:
         }
 
     def losses(self, frame: pd.DataFrame) -> np.ndarray:
+        """Stage 1's observed losses, (runs, losses)."""
+        if self.task_chain:
+            return frame[[f"bpb:{t}" for t in self.tasks]].to_numpy(dtype=float)
         return frame[[DOMAINS[d] for d in self.domains]].to_numpy(dtype=float)
 
 
@@ -92,8 +106,8 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
         if c in ("accuracy", "chance"):
             checks.append(((num < 0) | (num > 1), "must be a fraction in [0, 1]"))
         for bad, what in checks:
-            if c == "code_loss" and what.startswith("is empty"):
-                continue  # only FLP-M needs it; prepare() checks
+            if c in OPTIONAL and what.startswith("is empty"):
+                continue
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise DataError(
@@ -128,7 +142,8 @@ def prepare(
     cols = [DOMAINS[d] for d in domains]
     for c in cols:
         if c not in fit.columns or fit[c].isna().any():
-            raise DataError(f"FLP-M needs {c!r} on every fitted row", source=source, column=c)
+            who = "the task-loss chain" if c == "task_bpb" else "FLP-M"
+            raise DataError(f"{who} needs {c!r} on every fitted row", source=source, column=c)
     steps = fit.groupby("run")["step"].transform("max")
     last = fit[fit["step"] == steps].drop_duplicates("run")
     stage1 = last[["run", "n_params", "tokens", "flops", *cols]].reset_index(drop=True)
@@ -153,6 +168,14 @@ def prepare(
         g1, g0 = np.polyfit(ckpt[cols[0]], ckpt[cols[1]], 1)
         sd = float(np.std(ckpt[cols[1]] - g0 - g1 * ckpt[cols[0]]))
         basis = {"g0": float(g0), "g1": float(g1), "sd": max(sd, 1e-6)}
+    if tuple(domains) == TASK_CHAIN:  # stage 1: each task's loss at each run's final checkpoint, one column per task
+        final = fit[fit["step"] == steps]
+        wide = final.pivot_table(index="run", columns="task", values="task_bpb", aggfunc="first")
+        missing = [t for t in tasks if t not in wide.columns or wide[t].isna().any()]
+        if missing:
+            raise DataError(f"a run's final checkpoint lacks 'task_bpb' of task {missing[0]!r}", source=source)
+        wide = wide[tasks].rename(columns=lambda t: f"bpb:{t}")
+        stage1 = stage1[["run", "n_params", "tokens", "flops"]].merge(wide, left_on="run", right_index=True)
     features = stage2_features(stage2[cols].to_numpy(dtype=float), basis)
     t_idx = pd.Categorical(stage2["task"], categories=tasks).codes
     centres = np.vstack([features[t_idx == i].mean(axis=0) for i in range(len(tasks))])

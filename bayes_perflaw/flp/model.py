@@ -20,7 +20,7 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.priors import create_variable, spec
-from bayes_perflaw.flp.forms import STAGE1, STAGE1_PARAMS, STAGE2, stage1_log_loss, stage2_accuracy
+from bayes_perflaw.flp.forms import STAGE1, STAGE1_PARAMS, STAGE2, TASK_CHAIN, stage1_log_loss, stage2_accuracy
 from bayes_perflaw.flp.ladder import FlpData, check_ladder, prepare
 
 DEFAULT_VARIANT = "chinchilla+logistic"
@@ -58,6 +58,18 @@ STAGE2_PRIORS: dict[str, dict[str, Any]] = {
         "tau_run": spec("HalfNormal", sigma=0.5),
     },
 }
+# The task-loss chain (``+task``): each task's bits per byte has its own law, the chinchilla exponents partially
+# pooled across tasks (the tasks share the data and the model family): ln alpha_t ~ N(alpha_n_mu, alpha_n_sd).
+TASK_CHAIN_PRIORS: dict[str, dict[str, Any]] = {
+    "chinchilla": {
+        "alpha_n_mu": spec("Normal", mu=float(np.log(0.3)), sigma=0.5),
+        "alpha_n_sd": spec("HalfNormal", sigma=0.3),
+        "beta_d_mu": spec("Normal", mu=float(np.log(0.3)), sigma=0.5),
+        "beta_d_sd": spec("HalfNormal", sigma=0.3),
+    }
+}
+# the logistic link's ceiling per task, as the fraction of the range above chance (AI2's ladder fits one too)
+TASK_CEILING = spec("Beta", alpha=8.0, beta=2.0)
 COMMON_PRIORS = {
     "sigma_loss": spec("HalfNormal", sigma=0.05),
     "loss_corr": spec("Uniform", lower=-1.0, upper=1.0),
@@ -67,7 +79,8 @@ COMMON_PRIORS = {
 
 @dataclass(frozen=True)
 class FlpVariant:
-    """``STAGE1+STAGE2[+code]`` parsed once: stage-1 form, stage-2 link, loss domains (``+code`` = FLP-M)."""
+    """``STAGE1+STAGE2[+code|+task]`` parsed once: stage-1 form, stage-2 link, loss domains (``+code`` = FLP-M,
+    ``+task`` = the task-loss chain)."""
 
     name: str
     stage1: str
@@ -78,11 +91,11 @@ class FlpVariant:
 def parse_variant(variant: str) -> FlpVariant:
     """``"chinchilla+logistic"`` -> FlpVariant(stage1, stage2, domains); a ``+code`` suffix is FLP-M."""
     parts = variant.split("+")
-    domains = ("c4", "code") if parts[-1] == "code" else ("c4",)
-    parts = parts[:-1] if parts[-1] == "code" else parts
+    domains = {"code": ("c4", "code"), "task": TASK_CHAIN}.get(parts[-1], ("c4",))
+    parts = parts[:-1] if parts[-1] in ("code", "task") else parts
     if len(parts) != 2 or parts[0] not in STAGE1 or parts[1] not in STAGE2:
         raise DataError(
-            f"unknown FLP variant {variant!r}: write STAGE1+STAGE2[+code] with STAGE1 in {list(STAGE1)} and "
+            f"unknown FLP variant {variant!r}: write STAGE1+STAGE2[+code|+task] with STAGE1 in {list(STAGE1)} and "
             f"STAGE2 in {list(STAGE2)}, e.g. {DEFAULT_VARIANT!r}",
             column="--variant",
         )
@@ -98,6 +111,14 @@ def default_priors(v: FlpVariant) -> dict[str, Any]:
     if len(v.domains) == 2:
         pri.update(slope_code=s2["slope_code"], loss_corr=COMMON_PRIORS["loss_corr"])
     pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], kappa=COMMON_PRIORS["kappa"], tau_run=s2["tau_run"])
+    if v.domains == TASK_CHAIN:
+        pooled = TASK_CHAIN_PRIORS.get(v.stage1, {})
+        for k in ("alpha_n", "beta_d"):  # replaced by the population's mean and spread where pooled
+            if f"{k}_mu" in pooled:
+                pri.pop(k)
+        pri.update(pooled)
+        if v.stage2 == "logistic":
+            pri["ceiling"] = TASK_CEILING
     return pri
 
 
@@ -106,13 +127,25 @@ def build_stage1(data: FlpData, stage1: str, priors: dict[str, Any]):
     import pymc as pm
     import pytensor.tensor as pt
 
-    with pm.Model(coords={"domain": list(data.domains)}) as model:
-        p1 = {k: create_variable(k, priors[k], dims="domain") for k in STAGE1_PARAMS[stage1]}
+    with pm.Model(coords={"domain": data.loss_names}) as model:
+        pooled = data.task_chain and stage1 == "chinchilla"
+        p1 = {
+            k: create_variable(k, priors[k], dims="domain")
+            for k in STAGE1_PARAMS[stage1]
+            if not (pooled and k in ("alpha_n", "beta_d"))
+        }
+        if pooled:  # exponents partially pooled across the tasks (non-centred)
+            for k in ("alpha_n", "beta_d"):
+                mu, sd = create_variable(f"{k}_mu", priors[f"{k}_mu"]), create_variable(f"{k}_sd", priors[f"{k}_sd"])
+                z = pm.Normal(f"{k}_z", 0.0, 1.0, dims="domain")
+                p1[k] = pm.Deterministic(k, pt.exp(mu + sd * z), dims="domain")
         sigma = create_variable("sigma_loss", priors["sigma_loss"], dims="domain")
         x = {k: v[:, None] for k, v in data.x(data.stage1).items()}
         mu1 = stage1_log_loss(x, p1, stage1, xp=pt)
         y1 = np.log(data.losses(data.stage1))
-        if len(data.domains) == 1:
+        if data.task_chain:  # one loss per task, independent noise per task
+            pm.Normal("stage1", mu1, sigma, observed=y1)
+        elif len(data.domains) == 1:
             pm.Normal("stage1", mu1[:, 0], sigma[0], observed=y1[:, 0])
         else:
             rho = create_variable("loss_corr", priors["loss_corr"])
@@ -151,7 +184,11 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             tau = create_variable("tau_run", priors["tau_run"], dims="task")
             run_effect = pm.ZeroSumNormal("run_effect", sigma=tau[:, None], dims=("task", "run"), n_zerosum_axes=1)
             eta = eta + run_effect[t_idx, r_idx]
-        mean = pt.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, xp=pt), 1e-4, 1 - 1e-4)
+        ceiling = 1.0
+        if "ceiling" in priors and stage2 == "logistic":  # chance + (ceiling - chance) * sigmoid, per task
+            frac = create_variable("ceiling_frac", priors["ceiling"], dims="task")
+            ceiling = pm.Deterministic("ceiling", data.chances + (1.0 - data.chances) * frac, dims="task")[t_idx]
+        mean = pt.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, xp=pt, ceiling=ceiling), 1e-4, 1 - 1e-4)
         pm.Beta(
             "stage2",
             alpha=mean * kappa[t_idx],
@@ -171,7 +208,9 @@ def stage_loglik(
     x = {k: v[None, :, None] for k, v in data.x(data.stage1).items()}
     resid = np.log(data.losses(data.stage1))[None] - stage1_log_loss(x, p1, stage1)  # (draws, runs, domains)
     sigma = values["sigma_loss"][:, None, :]
-    if len(data.domains) == 1:
+    if data.task_chain:  # (draws, runs x tasks)
+        ll1 = stats.norm.logpdf(resid, 0.0, sigma).reshape(resid.shape[0], -1)
+    elif len(data.domains) == 1:
         ll1 = stats.norm.logpdf(resid[..., 0], 0.0, sigma[..., 0])
     else:  # bivariate normal: the first domain, then the second given the first
         rho = values["loss_corr"][:, None]
@@ -186,7 +225,8 @@ def stage_loglik(
     )
     if data.run_effects:
         eta = eta + values["run_effect"][:, t_idx, data.run_idx]
-    mean = np.clip(stage2_accuracy(eta, data.chances[t_idx], stage2), 1e-4, 1 - 1e-4)
+    ceiling = values["ceiling"][:, t_idx] if "ceiling" in values else 1.0
+    mean = np.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, ceiling=ceiling), 1e-4, 1 - 1e-4)
     kappa = values["kappa"][:, t_idx]
     y = np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
     ll2 = stats.beta.logpdf(y, mean * kappa, (1 - mean) * kappa)
@@ -199,7 +239,8 @@ class FLP(BayesModel):
 
     kind: ClassVar[str] = "flp"
     variants: ClassVar[dict[str, str]] = {
-        "STAGE1+STAGE2[+code]": "stage 1 power|irreducible|chinchilla, stage 2 linear|logistic, +code = FLP-M"
+        "STAGE1+STAGE2[+code|+task]": "stage 1 power|irreducible|chinchilla, stage 2 linear|logistic, +code = FLP-M, "
+        "+task = each task through its own loss"
     }
     default_variant: ClassVar[str] = DEFAULT_VARIANT
 

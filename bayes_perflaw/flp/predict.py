@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.flp.forms import chain, needs_split, recipe
+from bayes_perflaw.flp.forms import TASK_CHAIN, chain, needs_split, recipe
 
 TARGET_COLUMNS = ["target", "task", "actual", "pred_mean", "pred_lo", "pred_hi"]
 
@@ -36,17 +36,19 @@ def predict_recipe(
         )
     losses, acc = chain(x, values, meta, seed=seed, noise=noise)
     q = (1 - prob) / 2
+    task_chain = tuple(meta.get("domains", ("c4",))) == TASK_CHAIN
     out = pd.DataFrame(
         {
             "task": meta["tasks"],
             "chance": 100 * np.asarray(meta["chances"], dtype=float),
-            "c4_loss": np.median(losses[:, 0]),
+            # the loss the accuracy goes through: each task's own (bits per byte), or the C4 loss (nats per token)
+            **({"task_bpb": np.median(losses, axis=0)} if task_chain else {"c4_loss": np.median(losses[:, 0])}),
             "pred_mean": 100 * acc.mean(axis=0),
             "pred_lo": 100 * np.quantile(acc, q, axis=0),
             "pred_hi": 100 * np.quantile(acc, 1 - q, axis=0),
         }
     )
-    if losses.shape[1] > 1:
+    if "code" in meta.get("domains", ("c4",)):
         out.insert(3, "code_loss", np.median(losses[:, 1]))
     return out
 
@@ -71,6 +73,8 @@ def backtest_bayes(values, meta, df: pd.DataFrame, *, prob: float = 0.9, seed: i
         pred.insert(0, "target", run)
         pred["actual"] = pred["task"].map(actual)
         pred["actual_c4_loss"] = float(g["c4_loss"].iloc[0])
+        if "task_bpb" in pred.columns:  # the task-loss chain: each task's predicted and actual bits per byte
+            pred["actual_task_bpb"] = pred["task"].map(g.set_index("task")["task_bpb"])
         rows.append(pred)
     out = pd.concat(rows, ignore_index=True)
     out.insert(0, "method", f"bayes:{meta['variant']}")
