@@ -68,6 +68,8 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw flp backtest --out reports/flp/variants \
 		--variants chinchilla+logistic,power+linear,power+logistic,irreducible+logistic,chinchilla+logistic+code
 	$(BIN)/bayes-perflaw flp backtest --data data/flp/gadre_rpj.csv --out reports/flp/gadre_rpj
+	$(BIN)/bayes-perflaw flp backtest --data data/flp/olmo_ladder_to_760m.csv --out reports/flp/to_760m
+	$(BIN)/python scripts/flp_task_chain_experiments.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py

@@ -5,7 +5,8 @@ data/flp/olmo_ladder.csv comes from shared/data/olmo_ladder_peteish.
 One row per (run, checkpoint, task): run, N (parameters), D (tokens so far), C = 6 N D, C4 and code
 (Dolma stack) validation loss (nats/token), the task's bpb ("task loss") and accuracy (5-shot, ranked
 classification, length-normalised where OLMo reports it), the task's chance level, and provenance (source
-file, step). Rows with ``role``:
+file, step). Task names carry the metric (``mmlu_rc``: ranked-classification MMLU, not the 5-shot multiple-choice
+MMLU the Performance Law predicts), spelled out in the ``metric`` column. Rows with ``role``:
 * ``ladder``: every ladder run, 190M-3B at 0.5-10 x Chinchilla (the sampling models; the FLP paper's
   go up to 3B too). ``ai2_fit`` marks the subset AI2's ladder paper fitted (190M-1.3B at 1-10 x C,
   paper_configs/final.json);
@@ -15,6 +16,9 @@ Checkpoints are thinned to at most 40 per run (evenly spaced in steps, always ke
 N comes from paper_configs/final.json; the 3B runs' N is not published there and is **derived** from the
 ladder's definition (1 x C = 20 tokens/param): N = final tokens / (20 x multiple) (column n_source).
 MMLU = mean of its four subject groups (val split).
+
+data/flp/olmo_ladder_to_760m.csv is the same ladder cut at 760M (:func:`truncated`): fit on the 190M-760M runs,
+predict the 1B and 3B runs at 5x and 10x Chinchilla (the truncated-ladder backtest).
 
 data/flp/gadre_{c4,rpj,rw}.csv come from shared/data/gadre_overtraining_scaling (mlfoundations/scaling
 @a003c49, MIT), one file per training corpus (C4, RedPajama, RefinedWeb): final checkpoints only
@@ -69,6 +73,14 @@ def task_columns(df: pd.DataFrame, task: str) -> tuple[pd.Series, pd.Series]:
     return df[f"eval/downstream_bpb/{task}_val_rc_5shot_bpb"], df[f"eval/downstream/{task}_val_rc_5shot_{suffix}"]
 
 
+def olmo_metric(task: str) -> str:
+    """What the ladder's accuracy of ``task`` measures (read off the source column names)."""
+    suffix, _ = TASKS[task]
+    how = "length-normalised accuracy" if suffix == "len_norm" else "accuracy"
+    groups = ", mean of its 4 subject groups" if task == "mmlu" else ""
+    return f"ranked classification (RC: each answer's text scored), 5-shot, {how}, val split{groups}"
+
+
 def long_rows(
     df: pd.DataFrame, run: str, n: float, n_source: str, role: str, source: str, ai2_fit: bool = False
 ) -> pd.DataFrame:
@@ -88,7 +100,8 @@ def long_rows(
                     "flops": 6.0 * n * df["tokens"],
                     "c4_loss": df["eval/c4_en-validation/CrossEntropyLoss"],
                     "code_loss": df["eval/dolma_stack-validation/CrossEntropyLoss"],
-                    "task": task,
+                    "task": f"{task}_rc",  # what is measured, in the name: ranked classification (see metric)
+                    "metric": olmo_metric(task),
                     "task_bpb": bpb.to_numpy(),
                     "accuracy": acc.to_numpy(),
                     "chance": chance,
@@ -160,7 +173,8 @@ def gadre_loss(results: list[dict], key: str) -> float:
 
 def build_gadre(src: Path) -> dict[str, pd.DataFrame]:
     """One long table per training corpus (final checkpoints of Gadre et al.'s runs)."""
-    chance = pd.read_csv(src / "eval_metadata.csv").set_index("Eval Task")["Random baseline"] / 100.0
+    meta = pd.read_csv(src / "eval_metadata.csv").drop_duplicates("Eval Task").set_index("Eval Task")
+    chance = meta["Random baseline"] / 100.0
     rows = []
     for path in sorted((src / "models").glob("*.json")):
         model = json.loads(path.read_text())
@@ -181,6 +195,8 @@ def build_gadre(src: Path) -> dict[str, pd.DataFrame]:
                     "flops": 6.0 * n * d,
                     **losses,
                     "task": task,
+                    "metric": f"{meta.loc[task, 'Task Type']} (llm-foundry ICL accuracy), "
+                    f"{meta.loc[task, '#shots']}-shot",
                     "accuracy": float(acc),
                     "chance": float(chance[task]),
                     "source": f"{GADRE_COMMIT}/exp_data/models/{path.name}; evals/evaluation_{path.stem}_heavy.json",
@@ -188,6 +204,19 @@ def build_gadre(src: Path) -> dict[str, pd.DataFrame]:
             )
     df = pd.DataFrame(rows)
     return {c: g.drop(columns="corpus").reset_index(drop=True) for c, g in df.groupby("corpus")}
+
+
+TRUNCATED_TARGETS = ("1B-5xC", "1B-10xC", "3B-5xC", "3B-10xC")
+
+
+def truncated(ladder: pd.DataFrame) -> pd.DataFrame:
+    """The ladder cut at 760M: the 190M-760M runs are the ``ladder``; the 1B and 3B runs at 5x and 10x Chinchilla
+    are the ``target`` (extrapolating 1.3-4x in size and 5-10x in tokens per parameter); the other 1B/3B runs and
+    the OLMo-2 targets are left out."""
+    keep = ladder["run"].str.match(r"(190M|370M|760M)-") | ladder["run"].isin(TRUNCATED_TARGETS)
+    out = ladder[keep & (ladder["role"] == "ladder")].copy()
+    out.loc[out["run"].isin(TRUNCATED_TARGETS), "role"] = "target"
+    return out.reset_index(drop=True)
 
 
 def write(df: pd.DataFrame, out: Path) -> None:
@@ -198,7 +227,9 @@ def write(df: pd.DataFrame, out: Path) -> None:
 def main(argv: list[str]) -> int:
     shared = Path(argv[1]) if len(argv) > 1 else DEFAULT_SHARED
     out = ROOT / "data" / "flp"
-    write(build(shared / "olmo_ladder_peteish"), out / "olmo_ladder.csv")
+    ladder = build(shared / "olmo_ladder_peteish")
+    write(ladder, out / "olmo_ladder.csv")
+    write(truncated(ladder), out / "olmo_ladder_to_760m.csv")
     for corpus, df in build_gadre(shared / "gadre_overtraining_scaling").items():
         write(df, out / f"gadre_{corpus}.csv")
     return 0

@@ -29,7 +29,7 @@ def scores(t: pd.DataFrame, name: str, converged: str) -> list[dict]:
     )
     rows = []
     for target, g in t.groupby("target", sort=True):
-        nb = g[g["task"] != "boolq"]
+        nb = g[~g["task"].str.startswith("boolq")]
         rows.append(
             {
                 "chain": name,

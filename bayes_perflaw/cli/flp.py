@@ -54,7 +54,7 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
 
 def cmd_flp_predict(args: argparse.Namespace) -> int:
     from bayes_perflaw.flp.model import FLP
-    from bayes_perflaw.flp.predict import predict_recipe, recipe_from_sizes
+    from bayes_perflaw.flp.predict import predict_recipe, recipe_from_sizes, select_tasks
 
     try:
         x = recipe_from_sizes(args.params, args.tokens, args.flops)
@@ -63,16 +63,16 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
     draws = FLP.load(args.posterior).draws
     table = predict_recipe(draws.values, draws.meta, x, prob=args.prob, seed=args.seed, noise=not args.no_noise)
     if args.task:
-        unknown = [t for t in args.task if t not in set(table["task"])]
-        if unknown:
-            raise DataError(f"unknown task {unknown[0]!r}; this posterior has {list(table['task'])}", column="--task")
-        table = table[table["task"].isin(args.task)]
+        table = select_tasks(table, args.task)
     table.insert(0, "flops", float(np.exp(x["ln_flops"])))
     print(
         f"FLP {draws.meta['variant']} ({args.posterior.name}); accuracy in %, {args.prob:.0%} interval of a "
         + ("reported score" if not args.no_noise else "mean accuracy (no evaluation noise)")
     )
     emit(table, args.output, ["task", "chance", "task_bpb", "c4_loss", "code_loss", "pred_mean", "pred_lo", "pred_hi"])
+    if args.output is None and "metric" in table:  # what the accuracies measure (the names carry it too)
+        for metric, g in table[table["metric"] != ""].groupby("metric", sort=False):
+            print(f"  {', '.join(g['task'])}: {metric}")
     return 0
 
 
@@ -154,7 +154,7 @@ def add_parser(sub) -> None:
         type=at.number(0.0, 1e35, lo_open=True),
         help="training FLOPs (6 N D), e.g. 1.6e23 (power/irreducible stage 1 only)",
     )
-    p.add_argument("--task", action="append", help="only this task (repeatable)")
+    p.add_argument("--task", action="append", help="only this task (repeatable); names carry the metric, e.g. mmlu_rc")
     p.add_argument("--prob", type=at.probability, default=0.9)
     p.add_argument("--no-noise", action="store_true", help="interval of the mean accuracy, without evaluation noise")
     p.add_argument("--seed", type=at.seed, default=0)

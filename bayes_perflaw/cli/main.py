@@ -29,7 +29,7 @@ EPILOG = """examples:
   bayes-perflaw screen --input claims.csv --output flags.csv
   bayes-perflaw plan --gpus 1024 --tflops 376 --mfu 0.4 --days 30 --min-params 10B --max-params 100B
   bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
-  bayes-perflaw flp predict --params 7B --tokens 4T --task mmlu
+  bayes-perflaw flp predict --params 7B --tokens 4T --task mmlu_rc
   bayes-perflaw flp backtest --out reports/flp
 
 Bad input: one line on stderr naming file, row and column (or the flag); exit code 2; no output file.

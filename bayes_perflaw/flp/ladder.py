@@ -36,6 +36,7 @@ class FlpData:
     centres: np.ndarray  # (tasks, k) mean feature of each task's stage-2 rows
     basis: dict[str, float] | None  # FLP-M: code ~ c4 regression turning the code loss into a residual
     dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
+    metrics: list[str] = field(default_factory=list)  # what each task's accuracy measures (the ``metric`` column)
 
     @property
     def task_chain(self) -> bool:
@@ -180,4 +181,9 @@ def prepare(
     t_idx = pd.Categorical(stage2["task"], categories=tasks).codes
     centres = np.vstack([features[t_idx == i].mean(axis=0) for i in range(len(tasks))])
     chances = stage2.groupby("task")["chance"].first().reindex(tasks).to_numpy(dtype=float)
-    return FlpData(stage1, stage2, tuple(domains), tasks, chances, features, centres, basis, dropped)
+    metrics = (
+        fit.groupby("task")["metric"].first().reindex(tasks).fillna("").astype(str).tolist()
+        if "metric" in fit.columns
+        else [""] * len(tasks)
+    )
+    return FlpData(stage1, stage2, tuple(domains), tasks, chances, features, centres, basis, dropped, metrics)

@@ -339,6 +339,7 @@ class FLP(BayesModel):
             "stage2": v.stage2,
             "domains": list(v.domains),
             "tasks": data.tasks,
+            "metrics": data.metrics,
             "chances": data.chances.tolist(),
             "centres": data.centres.tolist(),
             "basis": data.basis,

@@ -50,7 +50,30 @@ def predict_recipe(
     )
     if "code" in meta.get("domains", ("c4",)):
         out.insert(3, "code_loss", np.median(losses[:, 1]))
+    out["metric"] = meta.get("metrics") or [""] * len(out)
     return out
+
+
+PERFLAW_MMLU = "5-shot multiple-choice MMLU, the Performance Law's (`bayes-perflaw predict`)"
+
+
+def select_tasks(table: pd.DataFrame, requested: list[str]) -> pd.DataFrame:
+    """The rows of ``requested`` tasks. A name that is not a task but the stem of some (``mmlu`` when the posterior
+    has ``mmlu_rc``) is refused as ambiguous, listing the tasks and what they measure; an unknown name lists all."""
+    from bayes_perflaw.core.errors import DataError
+
+    tasks = table["task"].tolist()
+    metric = dict(zip(tasks, table.get("metric", pd.Series([""] * len(tasks))), strict=True))
+    for name in requested:
+        if name in tasks:
+            continue
+        stems = [t for t in tasks if t.startswith(f"{name}_")]
+        if stems:
+            what = "; ".join(f"{t}: {metric[t]}" if metric[t] else t for t in stems)
+            extra = f" (none of them is the {PERFLAW_MMLU})" if name == "mmlu" else ""
+            raise DataError(f"ambiguous task {name!r}: choose from {what}{extra}", column="--task")
+        raise DataError(f"unknown task {name!r}; this posterior has {tasks}", column="--task")
+    return table[table["task"].isin(requested)]
 
 
 def target_rows(df: pd.DataFrame) -> pd.DataFrame:

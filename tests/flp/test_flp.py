@@ -207,6 +207,10 @@ def test_ladder_tables_rebuild_and_keep_targets_apart():
     assert committed["source"].str.startswith("allenai/OLMo@9bc064c").all()
     ai2 = set(committed.loc[committed["ai2_fit"] == 1, "run"])
     assert ai2 == {f"{s}-{m}xC" for s in ("190M", "370M", "760M", "1B") for m in ("1", "2", "5", "10")}
+    cut = pd.read_csv(ROOT / "data" / "flp" / "olmo_ladder_to_760m.csv")
+    assert set(cut.loc[cut["role"] == "target", "run"]) == {"1B-5xC", "1B-10xC", "3B-5xC", "3B-10xC"}
+    assert cut.loc[cut["role"] == "ladder", "run"].str.match(r"(190M|370M|760M)-").all()
+    pd.testing.assert_frame_equal(cut, mod.truncated(rebuilt).astype(cut.dtypes.to_dict()), rtol=1e-5)
     gadre = mod.build_gadre(shared / "gadre_overtraining_scaling")
     for corpus, df in gadre.items():
         committed = pd.read_csv(ROOT / "data" / "flp" / f"gadre_{corpus}.csv")
@@ -225,14 +229,15 @@ def test_shipped_flp_posterior_matches_its_data():
 
 def test_cli_flp_predict(tmp_path):
     out = tmp_path / "p.csv"
-    res = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu", "--task", "piqa",
+    res = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu_rc", "--task", "piqa_rc",
                   "--output", str(out))  # fmt: skip
     assert res.returncode == 0, res.stderr
     got = pd.read_csv(out)
-    assert got["task"].tolist() == ["mmlu", "piqa"]
+    assert got["task"].tolist() == ["mmlu_rc", "piqa_rc"]
+    assert got["metric"].str.startswith("ranked classification (RC: each answer's text scored), 5-shot").all()
     assert (got["pred_lo"] < got["pred_mean"]).all() and (got["pred_mean"] < got["pred_hi"]).all()
     assert (got["pred_lo"] > got["chance"]).all() and got["flops"].iloc[0] == pytest.approx(6 * 7e9 * 4e12)
-    narrow = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu", "--no-noise",
+    narrow = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu_rc", "--no-noise",
                      "--output", str(tmp_path / "n.csv"))  # fmt: skip
     assert narrow.returncode == 0
     n = pd.read_csv(tmp_path / "n.csv")
@@ -242,6 +247,10 @@ def test_cli_flp_predict(tmp_path):
         ("--params", "7B"): "--params needs --tokens too",
         ("--params", "7B", "--tokens", "4X"): "unknown unit 'X'",
         ("--params", "7B", "--tokens", "4T", "--task", "gsm8k"): "unknown task 'gsm8k'",
+        ("--params", "7B", "--tokens", "4T", "--task", "mmlu"): "option --task: ambiguous task 'mmlu': choose from "
+        "mmlu_rc: ranked classification (RC: each answer's text scored), 5-shot, length-normalised accuracy, val "
+        "split, mean of its 4 subject groups (none of them is the 5-shot multiple-choice MMLU, the Performance Law's "
+        "(`bayes-perflaw predict`))",
         ("--flops", "lots"): "argument --flops: must be a finite number in (0, 1e+35], got 'lots'",
         ("--params", "7B", "--tokens", "4T", "--posterior", str(ROOT / "models" / "perflaw.nc")): "kind 'perflaw'",
     }
@@ -260,7 +269,7 @@ def test_flp_fit_then_backtest_reuses_the_posterior(tmp_path):
     """Really samples (a 3-task slice of the ladder, 2 chains x 300): fit -> file -> backtest from it."""
     df = pd.read_csv(LADDER)
     small = tmp_path / "ladder.csv"
-    df[df["task"].isin(["mmlu", "piqa", "hellaswag"])].to_csv(small, index=False)
+    df[df["task"].isin(["mmlu_rc", "piqa_rc", "hellaswag_rc"])].to_csv(small, index=False)
     post = tmp_path / "flp.nc"
     fit = run_cli("flp", "fit", "--data", str(small), "--out", str(post), "--chains", "2", "--draws", "300",
                   "--tune", "300", "--no-progress")  # fmt: skip
@@ -268,7 +277,8 @@ def test_flp_fit_then_backtest_reuses_the_posterior(tmp_path):
     assert "stage 1: 25 final checkpoints" in fit.stdout and "LOO stage2" in fit.stdout
     assert "r_hat max" in fit.stdout
     meta = load_draws(post, kind="flp").meta
-    assert meta["tasks"] == ["hellaswag", "mmlu", "piqa"] and meta["data_hash"] == file_hash(small)
+    assert meta["tasks"] == ["hellaswag_rc", "mmlu_rc", "piqa_rc"] and meta["data_hash"] == file_hash(small)
+    assert all(m.startswith("ranked classification") for m in meta["metrics"])
     out = tmp_path / "bt"
     bt = run_cli("flp", "backtest", "--data", str(small), "--posterior", str(post), "--out", str(out), "--boot", "50")
     assert bt.returncode == 0, bt.stderr

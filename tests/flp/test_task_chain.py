@@ -83,3 +83,20 @@ def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw():
         total_pymc += float(done.compile_fn(done.logp(vars=done.observed_RVs, jacobian=False), inputs=[])({}))
     total_numpy = sum(float(v.sum()) for v in model.loglik(data, values).values())
     assert np.isfinite(total_numpy) and total_numpy == pytest.approx(total_pymc, rel=1e-8)
+
+
+def test_task_names_carry_their_metric_and_a_stem_is_refused_as_ambiguous():
+    import pandas as pd
+
+    from bayes_perflaw.core.errors import DataError
+    from bayes_perflaw.flp.predict import select_tasks
+
+    df = read_ladder(LADDER)
+    assert df["task"].str.endswith("_rc").all() and (df["metric"].str.len() > 0).all()
+    assert df.groupby("task")["metric"].nunique().max() == 1  # one metric per task
+    table = pd.DataFrame({"task": ["arc_easy_rc", "arc_easy_mc", "piqa_rc"], "metric": ["RC 5-shot", "MC 5-shot", ""]})
+    assert select_tasks(table, ["piqa_rc", "arc_easy_mc"])["task"].tolist() == ["arc_easy_mc", "piqa_rc"]
+    with pytest.raises(DataError, match=r"ambiguous task 'arc_easy': choose from arc_easy_rc: RC 5-shot; arc_easy_mc"):
+        select_tasks(table, ["arc_easy"])
+    with pytest.raises(DataError, match=r"unknown task 'gsm8k'; this posterior has \['arc_easy_rc'"):
+        select_tasks(table, ["gsm8k"])
