@@ -65,6 +65,7 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw report --posterior models/screen.nc --out reports/screen
 	$(BIN)/bayes-perflaw flp fit --out models/flp-olmo.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw flp backtest --out reports/flp
+	$(BIN)/bayes-perflaw report --posterior models/flp-olmo.nc --out reports/flp/report
 	$(BIN)/bayes-perflaw flp backtest --out reports/flp/variants \
 		--variants chinchilla+logistic,power+linear,power+logistic,irreducible+logistic,chinchilla+logistic+code
 	$(BIN)/bayes-perflaw flp backtest --data data/flp/gadre_rpj.csv --out reports/flp/gadre_rpj

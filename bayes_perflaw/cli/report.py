@@ -10,10 +10,17 @@ from bayes_perflaw.cli import argtypes as at
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML diagnostic report of a posterior."""
     from bayes_perflaw.core.posterior import load_draws
-    from bayes_perflaw.report.html import write_report
 
-    load_draws(args.posterior, kind=("perflaw", "screen"))  # refuse a missing or corrupt file before importing ArviZ
-    index = write_report(args.posterior, args.out)
+    # refuse a missing, corrupt or other-kind file before importing ArviZ
+    kind = load_draws(args.posterior, kind=("perflaw", "screen", "flp")).meta["kind"]
+    if kind == "flp":
+        from bayes_perflaw.report.flp_html import write_flp_report
+
+        index = write_flp_report(args.posterior, args.out)
+    else:
+        from bayes_perflaw.report.html import write_report
+
+        index = write_report(args.posterior, args.out)
     print(f"wrote {index} (open it in a browser); tables as CSV beside it")
     return 0
 
@@ -23,7 +30,10 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("report", help="write a self-contained HTML diagnostic report of a posterior")
     p.add_argument(
-        "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
+        "--posterior",
+        type=at.input_file,
+        default=default_posterior(),
+        help="posterior file: a Performance Law, screening or FLP posterior (default: the shipped law)",
     )
     p.add_argument("--out", type=at.output_dir, default="reports/perflaw", help="folder for index.html and CSVs")
     p.set_defaults(func=cmd_report)

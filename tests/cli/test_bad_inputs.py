@@ -702,7 +702,6 @@ REPORT = [
     case("report posterior missing", "report --posterior {i}/nope.nc --out {o}/rep", "nope.nc"),
     case("report posterior is a directory", "report --posterior {i} --out {o}/rep", "--posterior"),
     case("report posterior of map kind", "report --posterior {m}/map-bbh.nc --out {o}/rep", "map-bbh.nc"),
-    case("report posterior of FLP kind", "report --posterior {m}/flp-olmo.nc --out {o}/rep", "flp-olmo.nc"),
     case("report out empty", "report --out ''", "--out"),
     case("report out stdout", "report --out -", "--out"),
     case("report out parent is a file", "report --out {i}/good.csv/rep", "--out"),

@@ -149,3 +149,31 @@ def test_same_posterior_same_page(report, tmp_path):
 
     again = write_report(default_posterior(), tmp_path / "again", reports_dir=report.parent)
     assert again.read_bytes() == (report / "index.html").read_bytes()
+
+
+def test_flp_report_has_the_stages_the_targets_and_the_diagnostics(tmp_path):
+    """``report`` on an FLP posterior: checks, tasks with their metric, convergence (numbers = ArviZ's), loss against
+    compute, accuracy against loss, and the targets read from the backtest beside the output folder."""
+    import arviz as az
+
+    from bayes_perflaw.core.posterior import load_idata
+
+    post = REPORTS.parent / "models" / "flp-olmo.nc"
+    out = tmp_path / "flp" / "report"
+    out.parent.mkdir()
+    shutil.copy(REPORTS / "flp" / "flp_targets.csv", out.parent / "flp_targets.csv")
+    res = run_cli("report", "--posterior", str(post), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    page = (out / "index.html").read_text()
+    for section in ("summary", "metadata", "tasks", "convergence", "stages", "targets"):
+        assert f'<section id="{section}">' in page
+    assert page.count("data:image/png;base64,") == 5 and "plot-failed" not in page
+    for title in ("Loss against compute", "Accuracy against loss", "Targets", "Prior vs posterior", "Energy"):
+        assert f"<figcaption><strong>{title}." in page
+    assert "mmlu_rc" in page and "ranked classification" in page
+    summary = pd.read_csv(out / "summary.csv").set_index("parameter")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expect = az.summary(load_idata(post, kind="flp"), var_names=["sigma_loss"])
+    assert summary.loc["sigma_loss[c4]", "mean"] == pytest.approx(expect.loc["sigma_loss[c4]", "mean"], abs=1e-3)
+    assert {p.name for p in out.iterdir()} == {"index.html", "summary.csv"}
