@@ -70,6 +70,8 @@ models: $(STAMP)
 		--variants chinchilla+logistic,power+linear,power+logistic,irreducible+logistic,chinchilla+logistic+code
 	$(BIN)/bayes-perflaw flp backtest --data data/flp/gadre_rpj.csv --out reports/flp/gadre_rpj
 	$(BIN)/bayes-perflaw flp backtest --data data/flp/olmo_ladder_to_760m.csv --out reports/flp/to_760m
+	$(BIN)/bayes-perflaw flp backtest --variants chinchilla+logistic+code --tune 2000 --draws 2000 \
+		--out reports/flp/flpm_long
 	$(BIN)/python scripts/flp_task_chain_experiments.py
 
 bench: $(STAMP)
