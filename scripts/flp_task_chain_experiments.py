@@ -46,7 +46,7 @@ def scores(t: pd.DataFrame, name: str, converged: str) -> list[dict]:
 
 
 def main() -> int:
-    from bayes_perflaw.flp.ladder import read_ladder
+    from bayes_perflaw.flp.ladder import final_checkpoints, read_ladder
     from bayes_perflaw.flp.model import FLP
     from bayes_perflaw.flp.predict import backtest_bayes
 
@@ -57,7 +57,7 @@ def main() -> int:
     for name, which, priors in CONFIGS:
         df = ladder
         if which == "final":
-            df = ladder[ladder["step"] == ladder.groupby("run")["step"].transform("max")].reset_index(drop=True)
+            df = final_checkpoints(ladder).reset_index(drop=True)
         model = FLP("chinchilla+logistic+task", priors).fit(df, seed=1, progress=False)
         d = model.meta["diagnostics"]
         state = f"r_hat {d['r_hat_max']:.2f}, ESS {d['ess_bulk_min']:.0f}"

@@ -39,6 +39,11 @@ ACC_MIN, ACC_MAX = 1e-3, 0.999
 SOFT = 200.0  # the linear link's bounds bend over about 1/SOFT = 0.005 of accuracy
 
 
+def is_task_chain(meta: dict[str, Any]) -> bool:
+    """Whether a posterior's metadata describe the task-loss chain (older files, without ``domains``: the C4 chain)."""
+    return tuple(meta.get("domains", ("c4",))) == TASK_CHAIN
+
+
 def needs_split(form: str) -> bool:
     """Whether a stage-1 form needs N and D apart (not only their product C = 6 N D)."""
     return form == "chinchilla"
@@ -110,7 +115,7 @@ def accuracy_draws(
     noise: bool = True,
 ) -> np.ndarray:
     """Stage-2 draws of one task's accuracy (fraction) for loss draws (draws, domains), one per draw."""
-    if tuple(meta.get("domains", ("c4",))) == TASK_CHAIN:  # each task through its own loss
+    if is_task_chain(meta):  # each task through its own loss
         feats = losses[:, [task_index]]
     else:
         feats = stage2_features(losses, meta.get("basis"))

@@ -82,6 +82,11 @@ class FlpData:
         return frame[[DOMAINS[d] for d in self.domains]].to_numpy(dtype=float)
 
 
+def final_checkpoints(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each run's last checkpoint (every task), index kept."""
+    return df[df["step"] == df.groupby("run")["step"].transform("max")]
+
+
 def read_ladder(path) -> pd.DataFrame:
     """A ladder table (``data/flp/*.csv``), checked: one error naming the file, row, run and column."""
     from bayes_perflaw.core.tables import read_table
@@ -146,7 +151,8 @@ def prepare(
             who = "the task-loss chain" if c == "task_bpb" else "FLP-M"
             raise DataError(f"{who} needs {c!r} on every fitted row", source=source, column=c)
     steps = fit.groupby("run")["step"].transform("max")
-    last = fit[fit["step"] == steps].drop_duplicates("run")
+    final = fit[fit["step"] == steps]  # each run's last checkpoint, every task (final_checkpoints)
+    last = final.drop_duplicates("run")
     stage1 = last[["run", "n_params", "tokens", "flops", *cols]].reset_index(drop=True)
     if len(stage1) < 4:
         raise DataError(f"only {len(stage1)} runs to fit stage 1 (need at least 4)", source=source)
@@ -170,7 +176,6 @@ def prepare(
         sd = float(np.std(ckpt[cols[1]] - g0 - g1 * ckpt[cols[0]]))
         basis = {"g0": float(g0), "g1": float(g1), "sd": max(sd, 1e-6)}
     if tuple(domains) == TASK_CHAIN:  # stage 1: each task's loss at each run's final checkpoint, one column per task
-        final = fit[fit["step"] == steps]
         wide = final.pivot_table(index="run", columns="task", values="task_bpb", aggfunc="first")
         missing = [t for t in tasks if t not in wide.columns or wide[t].isna().any()]
         if missing:

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.flp.forms import TASK_CHAIN, chain, needs_split, recipe
+from bayes_perflaw.flp.forms import chain, is_task_chain, needs_split, recipe
+from bayes_perflaw.flp.ladder import final_checkpoints
 
 TARGET_COLUMNS = ["target", "task", "actual", "pred_mean", "pred_lo", "pred_hi"]
 
@@ -36,7 +37,7 @@ def predict_recipe(
         )
     losses, acc = chain(x, values, meta, seed=seed, noise=noise)
     q = (1 - prob) / 2
-    task_chain = tuple(meta.get("domains", ("c4",))) == TASK_CHAIN
+    task_chain = is_task_chain(meta)
     out = pd.DataFrame(
         {
             "task": meta["tasks"],
@@ -78,8 +79,7 @@ def select_tasks(table: pd.DataFrame, requested: list[str]) -> pd.DataFrame:
 
 def target_rows(df: pd.DataFrame) -> pd.DataFrame:
     """The final checkpoint of each ``target`` run: run, n_params, tokens, flops, losses, task, accuracy."""
-    tg = df[df["role"] == "target"]
-    return tg[tg["step"] == tg.groupby("run")["step"].transform("max")].reset_index(drop=True)
+    return final_checkpoints(df[df["role"] == "target"]).reset_index(drop=True)
 
 
 def _x(row) -> dict[str, float]:

@@ -185,6 +185,22 @@ def _epochs(post: Draws) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {k: (np.array(b), np.array(i)) for k, (b, i) in out.items()}
 
 
+def _base_epoch(bins: np.ndarray, p: int) -> int:
+    """Which of an organisation's epochs (its release bins, increasing) a recipe in bin ``p`` starts from: the
+    latest at or before ``p``, else the first."""
+    before = np.flatnonzero(bins <= p)
+    return int(before[-1]) if len(before) else 0
+
+
+def _population(tau: np.ndarray, name: str, seed: int) -> np.ndarray:
+    """A new organisation's offset, one per draw: N(0, tau) keyed by its name (the same for every row of it)."""
+    return tau * keyed_normal(seed, f"org:{name}", len(tau))
+
+
+def _population_text(org: str) -> str:
+    return "population (no organisation given)" if not org else f"population (new organisation {org!r})"
+
+
 def _drifting(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     """The drifting organisation effect per recipe, (recipes x draws): a fitted organisation's state at the
     recipe's release bin if it released there; else its latest state before that bin (its first, for a bin before
@@ -198,11 +214,10 @@ def _drifting(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
         rows = np.asarray(rows)
         known = epochs.get(org_key(name)) if name else None
         if known is None:
-            out[rows] = v["tau_org"] * keyed_normal(seed, f"org:{name}", post.n_draws)
+            out[rows] = _population(v["tau_org"], name, seed)
             continue
         bins, idx = known
-        before = bins <= p
-        j = int(np.flatnonzero(before)[-1]) if before.any() else 0
+        j = _base_epoch(bins, p)
         steps = abs(p - int(bins[j]))
         value = v["org_state"][:, idx[j]]
         if steps:
@@ -220,7 +235,7 @@ def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.nda
     seen = idx >= 0
     out[seen] = values[:, idx[seen]].T
     for name in np.unique(keys[~seen]):
-        out[keys == name] = tau * keyed_normal(seed, f"org:{name}", len(tau))
+        out[keys == name] = _population(tau, name, seed)
     return out
 
 
@@ -254,21 +269,16 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
         for o, p in zip(rec.orgs, rec.era_pos.astype(int).tolist(), strict=True):
             known = epochs.get(org_key(o)) if o else None
             if known is None:
-                text.append("population (no organisation given)" if not o else f"population (new organisation {o!r})")
+                text.append(_population_text(o))
                 continue
-            bins = known[0]
-            prior = bins[bins <= p]
-            base = int(prior[-1]) if len(prior) else int(bins[0])
+            base = int(known[0][_base_epoch(known[0], p)])
             drift = "" if base == p else f", drifted {abs(p - base)} half-year step(s) from {era_label(start, base)}"
             text.append(f"fitted: {o} ({era_label(start, base)}{drift})")
         out["organization_effect"] = text
     elif "org" in post.values:
         known = {org_key(canonical(o)) for o in post.coords["organization"]}
         out["organization_effect"] = [
-            ("population (no organisation given)" if not o else f"population (new organisation {o!r})")
-            if org_key(o) not in known or not o
-            else f"fitted: {o}"
-            for o in rec.orgs
+            _population_text(o) if org_key(o) not in known or not o else f"fitted: {o}" for o in rec.orgs
         ]
     return pd.DataFrame(out, index=range(n))
 

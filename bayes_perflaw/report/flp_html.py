@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
-from bayes_perflaw.core.outputs import atomic_write, write_csv
-from bayes_perflaw.flp.forms import TASK_CHAIN, loss_draws, recipe, stage2_accuracy
-from bayes_perflaw.report.html import checks, figure, prior_samples, table_html
+from bayes_perflaw.core.outputs import write_csv
+from bayes_perflaw.flp.forms import is_task_chain, loss_draws, recipe, stage2_accuracy
+from bayes_perflaw.flp.ladder import final_checkpoints
+from bayes_perflaw.report.html import checks, figure, prior_samples, table_html, write_page
 
 TOKENS_PER_PARAM = 20.0  # the compute sweep of the loss figure follows Chinchilla's ratio
 
@@ -33,19 +34,15 @@ def _ladder(meta: dict[str, Any]) -> pd.DataFrame | None:
     return read_ladder(path) if path.is_file() else None
 
 
-def _finals(ladder: pd.DataFrame) -> pd.DataFrame:
-    return ladder[ladder["step"] == ladder.groupby("run")["step"].transform("max")]
-
-
 def loss_vs_compute(values: dict[str, np.ndarray], meta: dict[str, Any], ladder: pd.DataFrame | None):
     """Figure: each stage-1 loss against FLOPs (median and 90 % band of a reported loss along Chinchilla-ratio
     recipes), with the ladder's final checkpoints and the targets."""
     import matplotlib.pyplot as plt
 
-    task_chain = tuple(meta["domains"]) == TASK_CHAIN
+    task_chain = is_task_chain(meta)
     names = list(meta["tasks"]) if task_chain else list(meta["domains"])
     column = {"c4": "c4_loss", "code": "code_loss"}
-    finals = _finals(ladder) if ladder is not None else None
+    finals = final_checkpoints(ladder) if ladder is not None else None
     lo_c = 1e17 if finals is None else float(finals["flops"].min()) / 2
     hi_c = 1e24 if finals is None else float(finals["flops"].max()) * 2
     grid = np.geomspace(lo_c, hi_c, 40)
@@ -85,7 +82,7 @@ def accuracy_vs_loss(values: dict[str, np.ndarray], meta: dict[str, Any], ladder
     run effect, no evaluation noise), with the ladder's checkpoints and the targets."""
     import matplotlib.pyplot as plt
 
-    task_chain = tuple(meta["domains"]) == TASK_CHAIN
+    task_chain = is_task_chain(meta)
     tasks, chances = list(meta["tasks"]), np.asarray(meta["chances"], dtype=float)
     centres = np.asarray(meta["centres"], dtype=float)
     cols = 5
@@ -108,7 +105,7 @@ def accuracy_vs_loss(values: dict[str, np.ndarray], meta: dict[str, Any], ladder
         if data is not None and len(data):
             fit = data[data["role"] == "ladder"]
             ax.scatter(fit[x_col], 100 * fit["accuracy"], s=3, color="k", alpha=0.3)
-            tg = _finals(data[data["role"] == "target"])
+            tg = final_checkpoints(data[data["role"] == "target"])
             ax.scatter(tg[x_col], 100 * tg["accuracy"], s=40, marker="*", color="tab:red")
         ax.axhline(100 * chances[i], color="0.6", lw=0.8, ls="--")
         ax.set_title(task, fontsize=10)
@@ -175,7 +172,6 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
     """Write ``out_dir/index.html`` and ``summary.csv`` for an FLP posterior; returns the HTML path. The targets'
     figure reads ``reports_dir/flp_targets.csv`` (default: ``out_dir``'s parent, i.e. ``reports/flp``)."""
     import arviz as az
-    import jinja2
     import matplotlib
 
     from bayes_perflaw import __version__
@@ -238,13 +234,12 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(summary, out_dir / "summary.csv")
     loo = meta.get("loo") or {}
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bayes_perflaw.report", "templates"), autoescape=jinja2.select_autoescape(["html"])
-    )
     tasks = pd.DataFrame(
         {"task": meta["tasks"], "metric": meta.get("metrics") or [""] * len(meta["tasks"]), "chance": meta["chances"]}
     )
-    page = env.get_template("flp_report.html.j2").render(
+    return write_page(
+        "flp_report.html.j2",
+        out_dir,
         title=f"bayes_perflaw: {posterior.name} (FLP {meta.get('variant')})",
         checks=checks(meta["diagnostics"], None),
         meta_rows=[
@@ -270,6 +265,3 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
         figures=figures,
         targets_html=table_html(targets.drop(columns=["method"]) if targets is not None else None),
     )
-    index = out_dir / "index.html"
-    atomic_write(index, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-    return index

@@ -203,10 +203,22 @@ def table_html(df: pd.DataFrame | None, highlight: Callable[[pd.Series], bool] |
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def write_page(template: str, out_dir: Path, **context: Any) -> Path:
+    """Render ``templates/<template>`` with ``context`` into ``out_dir/index.html`` (atomically); its path."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bayes_perflaw.report", "templates"), autoescape=jinja2.select_autoescape(["html"])
+    )
+    page = env.get_template(template).render(**context)
+    index = out_dir / "index.html"
+    atomic_write(index, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return index
+
+
 def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | Path | None = None) -> Path:
     """Write ``out_dir/index.html`` and CSV tables; returns the HTML path."""
     import arviz as az
-    import jinja2
     import matplotlib
     import pymc
 
@@ -314,10 +326,9 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     write_csv(summary, out_dir / "summary.csv")
     write_csv(residuals, out_dir / "residuals.csv")
     n_params = int(sum(np.prod(idata.posterior[v].shape[2:]) for v in names))
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bayes_perflaw.report", "templates"), autoescape=jinja2.select_autoescape(["html"])
-    )
-    page = env.get_template("report.html.j2").render(
+    return write_page(
+        "report.html.j2",
+        out_dir,
         title=f"bayes_perflaw: {posterior.name} ({meta.get('variant')})",
         checks=checks(meta["diagnostics"], loo),
         meta_rows=[
@@ -345,6 +356,3 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         comparison_html=table_html(comparison),
         backtest_html=table_html(backtest),
     )
-    index = out_dir / "index.html"
-    atomic_write(index, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-    return index
