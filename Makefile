@@ -45,9 +45,11 @@ lint: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python scripts/build_reference_data.py
 	$(BIN)/python scripts/build_benchmark_map.py
+	$(BIN)/python scripts/build_multibench_data.py
 
 # Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest, the screening
-# calibration, the benchmark mappings and the rolling-origin backtest, and regenerate the reports (~60 min).
+# calibration, the benchmark mappings, the rolling-origin backtest and the multi-benchmark screen, and
+# regenerate the reports (~90 min).
 models: $(STAMP)
 	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
@@ -73,6 +75,16 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw flp backtest --variants chinchilla+logistic+code --tune 2000 --draws 2000 \
 		--out reports/flp/flpm_long
 	$(BIN)/python scripts/flp_task_chain_experiments.py
+	$(BIN)/bayes-perflaw multibench fit --variant k2 --out models/multibench.nc --seed 1 --tune 3000 --draws 1000 \
+		--no-progress --strict
+	$(BIN)/bayes-perflaw multibench fit --variant k1 --out reports/multibench/k1.nc --seed 1 --tune 3000 --draws 1000 \
+		--no-progress
+	$(BIN)/bayes-perflaw multibench fit --variant k3 --out reports/multibench/k3.nc --seed 1 --tune 3000 --draws 1000 \
+		--no-progress
+	$(BIN)/python scripts/multibench_calibration.py --variant k1=reports/multibench/k1.nc \
+		--variant k3=reports/multibench/k3.nc
+	rm -f reports/multibench/k1.nc reports/multibench/k3.nc
+	$(BIN)/bayes-perflaw report --posterior models/multibench.nc --out reports/multibench/report
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py

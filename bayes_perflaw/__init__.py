@@ -6,6 +6,7 @@ The Python API (imports are lazy: ``import bayes_perflaw`` loads neither PyMC no
     law = bp.PerformanceLaw.load()              # the shipped posterior; .load(path) for another file
     out = law.predict(recipes, prob=0.9)        # pandas in (units like "8B", "15T"), pandas out
     flags = bp.Screening.load().screen(claims)
+    flags = bp.Screening.load().screen(claims, benchmarks=["mmlu", "arc_c", "hellaswag", "gsm8k"])
     bp.FLP.load().predict(params="7B", tokens="4T")
     bp.BenchmarkMap.load("mmlu-pro").predict(law.predict_draws(recipes))
 """
@@ -23,6 +24,7 @@ _API = {
     "Screening": "bayes_perflaw.screening.model",
     "FLP": "bayes_perflaw.flp.model",
     "BenchmarkMap": "bayes_perflaw.benchmarks.model",
+    "MultiBench": "bayes_perflaw.multibench.model",
     "SamplerConfig": "bayes_perflaw.core.sampling",
     "DataError": "bayes_perflaw.core.errors",
     "PosteriorFileError": "bayes_perflaw.core.errors",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- reference ranking below is written by scripts/screen_reference.py -->"
+MULTI_MARKER = "<!-- multi-benchmark screen below is written by scripts/multibench_calibration.py -->"
 CAVEATS = {  # data/README.md, "Caveats a model must respect"
     "Qwen": "data/README.md caveat 3: the Qwen family is under-predicted by the published law by 5-8 points "
     "(instruction-like data in pre-training, possible contamination).",
@@ -63,7 +64,8 @@ def main(out: Path = ROOT / "reports" / "screening.md", top: int = 6) -> int:
         lines.append("")
     text = out.read_text() if out.exists() else ""
     head = text[: text.index(MARKER)] if MARKER in text else text
-    atomic_write(out, lambda tmp: tmp.write_text(head + "\n".join(lines)))
+    keep = text[text.index(MULTI_MARKER) :] if MULTI_MARKER in text else ""  # the multi-benchmark section
+    atomic_write(out, lambda tmp: tmp.write_text(head + "\n".join(lines) + ("\n\n" + keep if keep else "")))
     print("\n".join(lines))
     return 0
 

@@ -18,7 +18,7 @@ PKG = "bayes_perflaw"
 PKG_DIR = ROOT / PKG
 
 # lowest first: a sub-package may import itself and any sub-package to its left
-LAYERS = ("core", "benchmarks", "flp", "perflaw", "screening", "report", "cli")
+LAYERS = ("core", "benchmarks", "flp", "perflaw", "multibench", "screening", "report", "cli")
 EXEMPT = {PKG, f"{PKG}.__main__"}  # the top-level __init__.py and __main__.py
 
 

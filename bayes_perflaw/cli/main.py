@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from bayes_perflaw import __version__
-from bayes_perflaw.cli import data, fit, flp, maps, plan, predict, report, screen, table
+from bayes_perflaw.cli import data, fit, flp, maps, multibench, plan, predict, report, screen, table
 from bayes_perflaw.cli.argtypes import OutputDir, OutputFile
 from bayes_perflaw.cli.common import EXIT_USER_ERROR
 from bayes_perflaw.core import signals
@@ -27,6 +27,7 @@ EPILOG = """examples:
   bayes-perflaw predict --layers 32 --hidden 4096 --ffn 14336 --tokens 15T --params 8B
   bayes-perflaw predict --input recipes.csv --output predictions.csv --benchmark mmlu-pro
   bayes-perflaw screen --input claims.csv --output flags.csv
+  bayes-perflaw screen --benchmarks mmlu,arc_c,hellaswag,winogrande,truthfulqa,gsm8k --input claims.csv
   bayes-perflaw plan --gpus 1024 --tflops 376 --mfu 0.4 --days 30 --min-params 10B --max-params 100B
   bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw
   bayes-perflaw flp predict --params 7B --tokens 4T --task mmlu_rc
@@ -47,6 +48,7 @@ REGISTER = (
     fit.add_backtest_parser,
     flp.add_parser,  # flp fit / predict / backtest
     maps.add_parser,  # map fit
+    multibench.add_parser,  # multibench fit
 )
 
 
@@ -74,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> str:
-    parts = (args.command, *(getattr(args, k, None) for k in ("flp_command", "map_command", "data_command")))
+    parts = (
+        args.command,
+        *(getattr(args, k, None) for k in ("flp_command", "map_command", "multibench_command", "data_command")),
+    )
     return " ".join(str(c) for c in parts if c)
 
 

@@ -12,11 +12,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.posterior import load_draws
 
     # refuse a missing, corrupt or other-kind file before importing ArviZ
-    kind = load_draws(args.posterior, kind=("perflaw", "screen", "flp")).meta["kind"]
+    kind = load_draws(args.posterior, kind=("perflaw", "screen", "flp", "multibench")).meta["kind"]
     if kind == "flp":
         from bayes_perflaw.report.flp_html import write_flp_report
 
         index = write_flp_report(args.posterior, args.out)
+    elif kind == "multibench":
+        from bayes_perflaw.report.multibench_html import write_multibench_report
+
+        index = write_multibench_report(args.posterior, args.out)
     else:
         from bayes_perflaw.report.html import write_report
 
@@ -33,7 +37,8 @@ def add_parser(sub) -> None:
         "--posterior",
         type=at.input_file,
         default=default_posterior(),
-        help="posterior file: a Performance Law, screening or FLP posterior (default: the shipped law)",
+        help="posterior file: a Performance Law, screening, FLP or multibench (latent-capability) posterior "
+        "(default: the shipped law)",
     )
     p.add_argument("--out", type=at.output_dir, default="reports/perflaw", help="folder for index.html and CSVs")
     p.set_defaults(func=cmd_report)

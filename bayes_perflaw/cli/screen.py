@@ -15,8 +15,11 @@ from bayes_perflaw.core.errors import DataError
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
-    """Flag reported scores that do not fit their recipe."""
+    """Flag reported scores that do not fit their recipe (or, with --benchmarks, the model's other scores)."""
+    if args.benchmarks is not None:
+        return _screen_benchmarks(args)
     from bayes_perflaw.benchmarks.mapping import column
+    from bayes_perflaw.core.paths import screening_posterior
     from bayes_perflaw.perflaw.schema import law_gaps, read_validated
     from bayes_perflaw.screening.screen import screen_table, screen_table_mapped
 
@@ -45,7 +48,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     else:
         from bayes_perflaw.screening.model import Screening
 
-        post = Screening.load(args.posterior).draws
+        post = Screening.load(args.posterior or screening_posterior()).draws
     if score == "mmlu":
         out = screen_table(
             table, post, prob=args.prob, threshold=args.threshold, in_sample=True if args.refit else None
@@ -71,6 +74,47 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_benchmarks(args: argparse.Namespace) -> int:
+    """Each listed benchmark's score judged against the model's other listed scores (the shipped posterior)."""
+    from bayes_perflaw.core.paths import multibench_posterior
+    from bayes_perflaw.core.tables import read_table
+    from bayes_perflaw.multibench.benchmarks import check_benchmarks
+    from bayes_perflaw.multibench.model import MultiBench
+    from bayes_perflaw.screening.combined import screen_claims
+    from bayes_perflaw.screening.model import Screening
+
+    benches = check_benchmarks([b.strip() for b in args.benchmarks.split(",")])
+    for flag, bad in (("--refit", args.refit), ("--benchmark", args.benchmark != "mmlu")):
+        if bad:
+            raise DataError(
+                "not with --benchmarks (the multi-benchmark screen uses its shipped posterior)", column=flag
+            )
+    multi = MultiBench.load(args.posterior or multibench_posterior())
+    recipe = Screening.load().draws if "mmlu" in benches else None
+    table = read_table(args.input)
+    table.attrs["source"] = str(args.input)
+    out = screen_claims(table, multi.draws, benches, recipe=recipe, prob=args.prob, threshold=args.threshold)
+    counts = ", ".join(
+        f"{b} {int((out[f'{b}_flag'] == 'high').sum())} high / {int((out[f'{b}_flag'] == 'low').sum())} low"
+        for b in benches
+    )
+    print(
+        f"screened {len(out)} rows on {', '.join(benches)} (two-sided tail probability < {args.threshold:g}): {counts}"
+    )
+    for _, r in out.iterrows():
+        for b in benches:
+            if r[f"{b}_flag"]:
+                print(
+                    f"  {r[f'{b}_flag'].upper():4s} {r['model']} {b}: reported {float(r[b]):.1f}, predicted "
+                    f"{r[f'{b}_pred_mean']:.1f} [{r[f'{b}_lo']:.1f}, {r[f'{b}_hi']:.1f}], "
+                    f"{abs(r[f'{b}_outside_by']):.1f} points outside, p_high {r[f'{b}_p_high']:.2f}, "
+                    f"p_low {r[f'{b}_p_low']:.2f} ({r['screen_method']})"
+                )
+    columns = ["model", *[f"{b}_{s}" for b in benches for s in ("flag", "tail_prob")]]
+    emit(out, args.output, columns)
+    return 0
+
+
 def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
     """Fit the screening mixture to the user's own table (era_mix if every row has a release date)."""
     from bayes_perflaw.cli.common import overrides_from_args, priors_file_errors, sampler_kwargs
@@ -89,13 +133,30 @@ def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
 
 def add_parser(sub) -> None:
     from bayes_perflaw.cli.common import add_sampling_flags
-    from bayes_perflaw.core.paths import screening_posterior
 
-    p = sub.add_parser("screen", help="flag reported scores that do not fit their recipe (contamination / instability)")
-    p.add_argument("--input", type=at.input_file, required=True, help="CSV of recipes with a reported mmlu per row")
+    p = sub.add_parser(
+        "screen",
+        help="flag reported scores that do not fit their recipe or the model's other scores "
+        "(contamination / instability)",
+    )
+    p.add_argument(
+        "--input",
+        type=at.input_file,
+        required=True,
+        help="CSV of recipes with a reported mmlu per row (with --benchmarks: model, one column per benchmark)",
+    )
+    p.add_argument(
+        "--benchmarks",
+        help="comma-separated benchmarks to screen against each other (e.g. mmlu,arc_c,hellaswag,winogrande,"
+        "truthfulqa,gsm8k; any of mmlu, arc_c, hellaswag, winogrande, truthfulqa, gsm8k, xwinograd, humaneval, "
+        "mmlu_pro, bbh, gpqa, math_hard, musr): each score judged by the model's other listed scores",
+    )
     p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: a table)")
     p.add_argument(
-        "--posterior", type=at.input_file, default=screening_posterior(), help="mixture posterior (default: shipped)"
+        "--posterior",
+        type=at.input_file,
+        help="posterior: the recipe mixture (default: shipped models/screen.nc), with --benchmarks the "
+        "latent-capability model (default: shipped models/multibench.nc)",
     )
     p.add_argument(
         "--threshold", type=at.probability, default=0.05, help="flag when the two-sided tail probability is below"

@@ -74,7 +74,7 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
         if log is not None and len(stage_models) > 1:
             log(f"sampling {name} ({model.kind} {model.variant_name})")
         raw, took = sample(pm_model, config, drop=model.drop_vars)
-        part = add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors)
+        part = model.align(add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors))
         parts[name] = part
         diag[name] = diagnose(part, var_names=model.diagnose_vars(part.posterior))
         for k in timings:

@@ -45,3 +45,16 @@ def summarise_draws(draws: np.ndarray, prob: float = 0.9, prefix: str = "mmlu") 
     return pd.DataFrame(
         {f"{prefix}_mean": draws.mean(axis=-1), f"{prefix}_median": med, f"{prefix}_lo": lo, f"{prefix}_hi": hi}
     )
+
+
+def loo_weights(loglik: np.ndarray) -> np.ndarray:
+    """Leave-one-out importance weights from pointwise log-likelihoods (draws, rows).
+
+    w_d ~ 1 / p(y_i | theta_d), truncated at sqrt(S) times their mean (truncated importance
+    sampling, Ionides 2008) and normalised over draws: the posterior as if row i had not been fitted.
+    """
+    logw = -loglik
+    w = np.exp(logw - logw.max(axis=0, keepdims=True))
+    cap = w.mean(axis=0, keepdims=True) * np.sqrt(w.shape[0])
+    w = np.minimum(w, cap)
+    return w / w.sum(axis=0, keepdims=True)

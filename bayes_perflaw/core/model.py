@@ -100,6 +100,10 @@ class BayesModel:
         """Add the groups a posterior file carries beyond the draws (log-likelihood, observed data ...)."""
         return idata
 
+    def align(self, idata):
+        """Post-process a stage's draws before diagnosis (e.g. fold a reflection symmetry); identity by default."""
+        return idata
+
     def diagnose_vars(self, posterior) -> list[str] | None:
         """Variables checked for convergence (None: the default key parameters)."""
         return None

@@ -44,3 +44,8 @@ def screening_posterior() -> Path:
 def mapping_posterior(benchmark: str) -> Path:
     """The shipped MMLU -> ``benchmark`` mapping posterior (benchmark: 'mmlu-pro' or 'bbh')."""
     return models_dir() / f"map-{benchmark}.nc"
+
+
+def multibench_posterior() -> Path:
+    """The shipped latent-capability posterior over benchmarks (the multi-benchmark screen)."""
+    return models_dir() / "multibench.nc"

@@ -36,6 +36,7 @@ REQUIRED = {
     "screen": (*_LAW, "mix_weights", "shift_high", "shift_low"),
     "map": ("sigma",),
     "flp": ("sigma_loss", "intercept", "slope", "kappa"),
+    "multibench": ("a", "lam_pos", "sigma", "ceiling_frac", "beta", "nu"),
 }
 _ERA_VARS = ("era", "tau_era", "drift_era")  # without them prediction silently drops the era effect
 REQUIRED_BY_VARIANT = {
@@ -56,6 +57,17 @@ REQUIRED_META: dict[str, tuple[str, ...]] = {
     "screen": ("variant", "model_id", "diagnostics"),
     "map": ("variant", "model_id", "benchmark"),
     "flp": ("variant", "model_id", "stage1", "stage2", "tasks", "chances", "centres"),
+    "multibench": (
+        "variant",
+        "model_id",
+        "diagnostics",
+        "benches",
+        "lows",
+        "tops",
+        "scaling",
+        "fit_models",
+        "fit_scores",
+    ),
 }
 # ... and what some variants need besides: the era variants place a recipe's release among the fit's
 # half-year bins (``perflaw.predict.effects``).
@@ -260,6 +272,12 @@ META_FORMS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "tasks": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),
     "chances": ("a list of numbers", lambda v: isinstance(v, list) and all(map(_number, v))),
     "centres": ("a list", lambda v: isinstance(v, list)),
+    "benches": ("a list of names", lambda v: isinstance(v, list) and bool(v) and all(map(_name, v))),
+    "lows": ("a list of numbers", lambda v: isinstance(v, list) and all(map(_number, v))),
+    "tops": ("a list of numbers", lambda v: isinstance(v, list) and all(map(_number, v))),
+    "scaling": ("a JSON object", lambda v: isinstance(v, dict) and all(_number(x) for x in v.values())),
+    "fit_models": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),
+    "fit_scores": ("a list of rows", lambda v: isinstance(v, list) and all(isinstance(r, list) for r in v)),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from bayes_perflaw.core.metrics import loo_weights  # noqa: F401  (re-exported: screening.screen, scripts)
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, SCORE_MAX
 
 Z_MIN = -30.0  # the floor's z is clipped here: log Phi is still exact in double precision
@@ -77,16 +78,3 @@ def mixture_replicate(mu, sigma, weights, up, down, seed: int) -> np.ndarray:
     k = (rng.random(mu.shape)[..., None] > cum).sum(axis=-1)
     centre = np.where(k == 1, mu + u, np.where(k == 2, mu - d, mu))
     return np.clip(centre + sigma * rng.standard_normal(mu.shape), FLOOR_CENSOR, SCORE_MAX)
-
-
-def loo_weights(loglik: np.ndarray) -> np.ndarray:
-    """Leave-one-out importance weights from pointwise log-likelihoods (draws, rows).
-
-    w_d ~ 1 / p(y_i | theta_d), truncated at sqrt(S) times their mean (truncated importance
-    sampling, Ionides 2008) and normalised over draws: the posterior as if row i had not been fitted.
-    """
-    logw = -loglik
-    w = np.exp(logw - logw.max(axis=0, keepdims=True))
-    cap = w.mean(axis=0, keepdims=True) * np.sqrt(w.shape[0])
-    w = np.minimum(w, cap)
-    return w / w.sum(axis=0, keepdims=True)

@@ -63,12 +63,36 @@ class Screening(PerformanceLaw):
         parts = (values["mix_weights"], values["shift_high"], values["shift_low"])
         return mixture_replicate(mu, values["sigma"][:, data.source_idx], *parts, seed)
 
-    def screen(self, claims, prob: float = 0.9, threshold: float = 0.05) -> pd.DataFrame:
+    def screen(
+        self, claims, prob: float = 0.9, threshold: float = 0.05, benchmarks=None, multibench=None
+    ) -> pd.DataFrame:
         """Screening columns for recipes with a reported ``mmlu``: the input, the predicted interval, ``p_high``,
         ``p_low``, ``tail_prob``, ``flag`` (``high``/``low``/empty), ``outside_by`` and an explanation. A row of
-        this posterior's own fit data is judged by its leave-one-out predictive."""
+        this posterior's own fit data is judged by its leave-one-out predictive.
+
+        With ``benchmarks`` (e.g. ``["mmlu", "arc_c", "gsm8k"]``): each listed score is judged against the row's
+        other listed scores by the latent-capability model (``multibench``: a fitted
+        :class:`~bayes_perflaw.multibench.model.MultiBench`, default the shipped one), adding ``<b>_pred_mean``,
+        ``<b>_lo``, ``<b>_hi``, ``<b>_tail_prob``, ``<b>_p_high``, ``<b>_p_low``, ``<b>_flag``, ``<b>_outside_by``
+        and ``screen_method``; rows with only an MMLU score fall back to this recipe screen."""
         from bayes_perflaw.core.errors import DataError
         from bayes_perflaw.screening.screen import screen_table
+
+        if benchmarks is not None:
+            from bayes_perflaw.core.tables import read_table
+            from bayes_perflaw.multibench.benchmarks import check_benchmarks
+            from bayes_perflaw.multibench.model import MultiBench
+            from bayes_perflaw.screening.combined import screen_claims
+
+            benches = check_benchmarks(list(benchmarks), flag="benchmarks")
+            multi = multibench if multibench is not None else MultiBench.load()
+            if isinstance(claims, (str, Path)):
+                table = read_table(claims)
+                table.attrs["source"] = str(claims)
+            else:
+                table = pd.DataFrame(claims)
+                table.attrs.setdefault("source", "claims")
+            return screen_claims(table, multi.draws, benches, recipe=self.draws, prob=prob, threshold=threshold)
 
         table = read_recipes(claims)
         if "mmlu" not in table.columns or table["mmlu"].isna().any():

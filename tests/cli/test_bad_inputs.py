@@ -622,6 +622,29 @@ FIT = [
 ]
 
 SCREEN = [
+    case("screen benchmarks nosuch", "screen --input {i}/good.csv --benchmarks mmlu,nosuch", "--benchmarks", "nosuch"),
+    case("screen benchmarks empty", "screen --input {i}/good.csv --benchmarks ,", "--benchmarks"),
+    case(
+        "screen benchmarks column missing",
+        "screen --input {i}/good.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
+        "good.csv",
+        "arc_c",
+    ),
+    case(
+        "screen benchmarks posterior of another kind",
+        "screen --input {i}/good.csv --benchmarks mmlu --posterior {m}/screen.nc --output {o}/s.csv",
+        "screen.nc",
+        "multibench",
+    ),
+    case(
+        "screen benchmarks score out of range",
+        "screen --input {i}/t.csv --benchmarks mmlu,gsm8k --output {o}/s.csv",
+        "t.csv",
+        "row 2",
+        "gsm8k",
+        files={"t.csv": csv("model,mmlu,gsm8k", "a,60,40", "b,50,140")},
+    ),
+    case("screen benchmarks with refit", "screen --input {i}/good.csv --benchmarks mmlu --refit", "--refit"),
     case(
         "screen posterior not a mixture",
         "screen --input {i}/good.csv --posterior {m}/perflaw.nc --output {o}/s.csv",
@@ -934,8 +957,30 @@ DATA = [
     case("data add params far off", ADD + " --params 20B", "params_B", "8.03 B"),
 ]
 
+MULTIBENCH_FIT = [
+    case("multibench fit variant nosuch", "multibench fit --variant k9 --out {o}/m.nc", "--variant", "k9"),
+    case("multibench fit draws 0", "multibench fit --draws 0 --out {o}/m.nc", "--draws"),
+    case("multibench fit data missing", "multibench fit --data {i}/nope.csv --out {o}/m.nc", "nope.csv"),
+    case("multibench fit out is a directory", "multibench fit --out {o}", "--out"),
+    case(
+        "multibench fit non-numeric score",
+        "multibench fit --data {i}/t.csv --out {o}/m.nc",
+        "t.csv",
+        "row 1",
+        "mmlu",
+        files={"t.csv": csv("model,mmlu,arc_c", "a,abc,40", "b,60,30")},
+    ),
+    case(
+        "multibench fit without mmlu",
+        "multibench fit --data {i}/t.csv --out {o}/m.nc",
+        "t.csv",
+        "mmlu",
+        files={"t.csv": csv("model,arc_c", *[f"m{k},{30 + k}" for k in range(12)])},
+    ),
+]
+
 CASES = PREDICT + EVALUATE + VALIDATE + PLAN + FIT + SCREEN + REPORT + BACKTEST + FLP_PREDICT + FLP_FIT
-CASES += FLP_BACKTEST + MAP_FIT + DATA
+CASES += FLP_BACKTEST + MAP_FIT + MULTIBENCH_FIT + DATA
 
 
 # --- running --------------------------------------------------------------------------------------

@@ -1,0 +1,153 @@
+"""Reading a table of benchmark scores (and optional recipe) into what the latent-capability model fits.
+
+Scores are percent (0-100), one column per benchmark named as in :data:`~bayes_perflaw.multibench.benchmarks.ORDER`,
+empty cells allowed. Recipe columns are optional: ``params_B`` and ``tokens_T`` (units as everywhere:
+``8B``, ``15T``). The recipe enters the capability's prior mean through three covariates: log10 training compute
+(6 N D) and log10 tokens per parameter, each standardised with the fit data's mean and sd, and an indicator of
+an unknown recipe (whose two covariates are then 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_perflaw.core.errors import DataError, UnitError
+from bayes_perflaw.core.units import parse_size
+from bayes_perflaw.multibench.benchmarks import BENCHMARKS, ORDER
+
+COVARIATES = ("log_compute", "log_tokens_per_param", "recipe_unknown")
+
+
+@dataclass
+class ScoreTable:
+    """Scores (rows x benchmarks, NaN where not reported) and the recipe's raw covariates of a validated table."""
+
+    models: list[str]
+    benches: list[str]
+    scores: np.ndarray
+    log_compute: np.ndarray  # log10 FLOPs (6 N D), NaN if unknown
+    log_tpp: np.ndarray  # log10 tokens per parameter, NaN if unknown
+
+
+@dataclass
+class FitData:
+    """The long-format observations of a fit: row and benchmark index of every reported score."""
+
+    table: ScoreTable
+    X: np.ndarray  # (rows, covariates)
+    row: np.ndarray
+    bench: np.ndarray
+    y: np.ndarray
+    lows: np.ndarray  # lowest reported score per benchmark (percent)
+    tops: np.ndarray  # highest
+    scaling: dict[str, Any] = field(default_factory=dict)
+
+
+def _cell_error(source: str, i: int, model: str, column: str, message: str) -> DataError:
+    return DataError(message, source=source, row=i + 1, model=model, column=column)
+
+
+def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False) -> ScoreTable:
+    """Validate ``table`` (``attrs['source']`` names it in errors): a ``model`` column, scores in percent, optional
+    ``params_B`` / ``tokens_T``. ``benches``: the benchmark columns to read (default: every known one present);
+    with ``require_columns`` each must be a column."""
+    source = table.attrs.get("source", "table")
+    if "model" not in table.columns:
+        raise DataError("missing required column 'model'", source=source, column="model")
+    models = table["model"].astype(str).tolist()
+    for i, m in enumerate(models):
+        if table["model"].iloc[i] is None or pd.isna(table["model"].iloc[i]) or not m.strip():
+            raise _cell_error(source, i, "", "model", "every row needs a model name")
+    if benches is None:
+        benches = [b for b in ORDER if b in table.columns]
+    elif require_columns:
+        for b in benches:
+            if b not in table.columns:
+                raise DataError(
+                    f"missing required column {b!r} (a benchmark given with --benchmarks)", source=source, column=b
+                )
+    scores = np.full((len(table), len(benches)), np.nan)
+    for j, b in enumerate(benches):
+        if b not in table.columns:
+            continue
+        raw = table[b]
+        num = pd.to_numeric(raw, errors="coerce")
+        blank = raw.isna() | raw.astype(str).str.strip().eq("")
+        bad = (num.isna() & ~blank) | (num < 0) | (num > 100)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _cell_error(
+                source, i, models[i], b, f"must be a score in percent (0-100) or empty, got {raw.iloc[i]!r}"
+            )
+        scores[:, j] = num.to_numpy(dtype=float)
+        given = scores[:, j][~np.isnan(scores[:, j])]
+        multiple_choice = (BENCHMARKS[b].chance or 0.0) >= 10.0  # a score <= 1 % is implausible there
+        if multiple_choice and len(given) >= 3 and given.max() <= 1.0:
+            raise DataError(
+                "every score is at most 1: looks like fractions; give percent (e.g. 65.2, not 0.652)",
+                source=source,
+                column=b,
+            )
+    log_c, log_tpp = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    sizes = {}
+    for col, kind in (("params_B", "params"), ("tokens_T", "tokens")):
+        vals = np.full(len(table), np.nan)
+        if col in table.columns:
+            for i, v in enumerate(table[col]):
+                if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+                    continue
+                try:
+                    vals[i] = parse_size(v, kind)
+                except UnitError as err:
+                    raise _cell_error(source, i, models[i], col, err.detail) from None
+        sizes[kind] = vals
+    known = ~np.isnan(sizes["params"]) & ~np.isnan(sizes["tokens"])
+    n, d = sizes["params"][known] * 1e9, sizes["tokens"][known] * 1e12
+    log_c[known] = np.log10(6.0 * n * d)
+    log_tpp[known] = np.log10(d / n)
+    return ScoreTable(models, list(benches), scores, log_c, log_tpp)
+
+
+def covariates(t: ScoreTable, scaling: dict[str, Any]) -> np.ndarray:
+    """(rows, 3) covariates with the fit's standardisation (``scaling``: means and sds of the two logs)."""
+    known = ~np.isnan(t.log_compute)
+    zc = np.where(known, (t.log_compute - scaling["log_compute_mean"]) / scaling["log_compute_sd"], 0.0)
+    zt = np.where(known, (t.log_tpp - scaling["log_tpp_mean"]) / scaling["log_tpp_sd"], 0.0)
+    return np.column_stack([zc, zt, (~known).astype(float)])
+
+
+MIN_SCORES = 10  # per benchmark, to estimate its intercept, loadings, ceiling and noise
+
+
+def fit_data(table: pd.DataFrame) -> FitData:
+    """The observations of a fit table (every known benchmark column present with at least ``MIN_SCORES``)."""
+    source = table.attrs.get("source", "table")
+    t = read_scores(table)
+    if len(set(t.models)) != len(t.models):
+        dup = next(m for m in t.models if t.models.count(m) > 1)
+        raise DataError(f"model {dup!r} appears more than once", source=source, column="model")
+    counts = (~np.isnan(t.scores)).sum(axis=0)
+    keep = [j for j, c in enumerate(counts) if c >= MIN_SCORES]
+    if "mmlu" not in [t.benches[j] for j in keep]:
+        raise DataError(
+            f"needs at least {MIN_SCORES} MMLU scores (the first factor's anchor)", source=source, column="mmlu"
+        )
+    t = ScoreTable(t.models, [t.benches[j] for j in keep], t.scores[:, keep], t.log_compute, t.log_tpp)
+    known = ~np.isnan(t.log_compute)
+    if known.sum() < 3:
+        raise DataError("needs params_B and tokens_T for at least 3 rows (the recipe's covariates)", source=source)
+    scaling = {
+        "log_compute_mean": float(t.log_compute[known].mean()),
+        "log_compute_sd": float(t.log_compute[known].std()),
+        "log_tpp_mean": float(t.log_tpp[known].mean()),
+        "log_tpp_sd": float(t.log_tpp[known].std()),
+    }
+    row, bench = np.nonzero(~np.isnan(t.scores))
+    y = t.scores[row, bench]
+    lows = np.nanmin(t.scores, axis=0)
+    tops = np.nanmax(t.scores, axis=0)
+    return FitData(t, covariates(t, scaling), row, bench, y, lows, tops, scaling)

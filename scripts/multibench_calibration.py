@@ -1,0 +1,207 @@
+"""Calibration of the multi-benchmark screen on real rows with planted shifts; choice of the number of factors.
+
+For every model of data/multibench.csv and each of the six Open LLM Leaderboard v1 benchmarks (the screen's
+usual set: mmlu, arc_c, hellaswag, winogrande, truthfulqa, gsm8k), the score is predicted from the model's
+other five, the model left out of the fit by importance sampling (bayes_perflaw.multibench.evaluate); shifts of
++3, +5, +8, +12 and -8 points are planted into that one score (each planted model judged as if unseen; a
+planted score never witnesses for itself, so one predictive per score serves every shift) and flagged at the
+nominal two-sided tail probability 0.05. Beside it, the recipe-only screen (models/screen.nc) on the same
+plants, into the developer-reported MMLU of the same models where the reference table has their recipe.
+
+Writes reports/multibench/{score_out.csv, score_out_summary.csv, variants.md} and the multi-benchmark section
+of reports/screening.md (after MARKER). Variants compared: every posterior given with --variant NAME=PATH.
+Run: `python scripts/multibench_calibration.py [--variant k1=PATH ...]` (`make models`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "<!-- multi-benchmark screen below is written by scripts/multibench_calibration.py -->"
+BENCHES = ["mmlu", "arc_c", "hellaswag", "winogrande", "truthfulqa", "gsm8k"]
+SHIFTS = (3.0, 5.0, 8.0, 12.0, -8.0)
+TOP = 8
+
+
+def recipe_plants(multi: pd.DataFrame) -> pd.DataFrame:
+    """The recipe-only screen on the same plants: flag of each reference model's MMLU shifted by each shift."""
+    from bayes_perflaw.perflaw.schema import law_gaps, read_validated
+    from bayes_perflaw.screening.model import Screening
+    from bayes_perflaw.screening.screen import screen_table
+
+    ref = read_validated(ROOT / "data" / "reference_models.csv", require_law_inputs=False)
+    names = set(multi["reference_model"].dropna()) - {""}
+    ref = ref[ref["model"].isin(names) & (law_gaps(ref) == "").to_numpy()].reset_index(drop=True)
+    post = Screening.load().draws
+    out = pd.DataFrame({"reference_model": ref["model"], "y": ref["mmlu"]})
+    for s in (0.0, *SHIFTS):
+        shifted = ref.assign(mmlu=ref["mmlu"] + s)
+        ok = shifted["mmlu"].between(0, 100).to_numpy()
+        flags = np.full(len(ref), "n/a", dtype=object)
+        judged = screen_table(shifted[ok].reset_index(drop=True), post, in_sample=True)
+        flags[ok] = judged["flag"].to_numpy()
+        out["flag" if s == 0 else f"flag_{s:+g}"] = flags
+    return out
+
+
+def detection(flags: pd.Series, shift: float) -> float:
+    f = flags[flags != "n/a"]
+    return float((f == ("high" if shift > 0 else "low")).mean()) if len(f) else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bayes_perflaw.core.outputs import atomic_write
+    from bayes_perflaw.multibench.evaluate import score_out, summarise
+    from bayes_perflaw.multibench.model import MultiBench
+
+    warnings.filterwarnings("ignore")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--posterior", default=str(ROOT / "models" / "multibench.nc"))
+    ap.add_argument("--variant", action="append", default=[], help="NAME=PATH of another posterior to compare")
+    ap.add_argument("--out", default=str(ROOT / "reports" / "multibench"))
+    ap.add_argument("--reuse", action="store_true", help="rewrite the tables from the saved score_out.csv only")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    shipped = MultiBench.read(args.posterior)
+    multi = pd.read_csv(ROOT / "data" / "multibench.csv", keep_default_na=False, na_values=[""])
+
+    # the shipped posterior: every score judged by the other five, shifts planted
+    if args.reuse:
+        df = pd.read_csv(out / "score_out.csv", keep_default_na=False, na_values=[""])
+        flags = [c for c in df.columns if c.startswith("flag")]
+        df[flags] = df[flags].fillna("")
+    else:
+        df = score_out(shipped.draws, BENCHES, SHIFTS)
+        df.to_csv(out / "score_out.csv", index=False, float_format="%.4g")
+    summary = summarise(df, SHIFTS)
+    summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.4g")
+
+    # variants by the leave-one-score-out log predictive density of the same scores
+    rows = []
+    for spec in [] if args.reuse else [f"{shipped.variant_name}={args.posterior}", *args.variant]:
+        name, path = spec.split("=", 1)
+        model = shipped if path == args.posterior else MultiBench.read(path)
+        d = df if model is shipped else score_out(model.draws, BENCHES, ())
+        s = summarise(d).set_index("bench").loc["all"]
+        diag = model.meta["diagnostics"]
+        loo = model.meta.get("loo", {})
+        rows.append(
+            {
+                "variant": name,
+                "leave-one-score-out elpd": round(float(s["elpd"]), 1),
+                "MAE": round(float(s["mae"]), 2),
+                "90 % coverage": round(float(s["coverage"]), 3),
+                "median width": round(float(s["width"]), 1),
+                "flag rate (real scores)": round(float(s["flag_rate"]), 3),
+                "PSIS-LOO elpd (all 13 benchmarks)": round(float(loo.get("elpd_loo", np.nan)), 1),
+                "Pareto k > 0.7": loo.get("pareto_k_gt_0.7", ""),
+                "r_hat max": round(float(diag["r_hat_max"]), 3),
+                "converged": diag["converged"],
+            }
+        )
+    variants = pd.DataFrame(rows).sort_values("leave-one-score-out elpd", ascending=False) if rows else None
+    if variants is not None:
+        atomic_write(
+            out / "variants.md",
+            lambda tmp: tmp.write_text(
+                "# Number of latent factors\n\n"
+                "Each variant's posterior (`bayes-perflaw multibench fit --variant kK`), every score of the six "
+                "leaderboard benchmarks predicted from the same model's other five, the model left out by importance "
+                "sampling (`scripts/multibench_calibration.py`). Higher elpd is better. PSIS-LOO over single scores "
+                "(from the fit) is shown for reference only: with a latent capability per model it leaves a score, "
+                "not a model, out, and many Pareto k exceed 0.7.\n\n" + variants.to_markdown(index=False) + "\n"
+            ),
+        )
+
+    # recipe-only screen on the same plants
+    rec = recipe_plants(multi)
+    same = multi.loc[multi["reference_model"].isin(set(rec["reference_model"])), "model"]
+    mm = df[(df["bench"] == "mmlu") & df["model"].isin(same)]
+
+    def pct(x: float) -> str:
+        return "–" if np.isnan(x) else f"{x:.2f}"
+
+    lines = [
+        MARKER,
+        "",
+        "## Multi-benchmark screen: each score against the model's other scores",
+        "",
+        f"Shipped posterior `models/multibench.nc` (variant {shipped.variant_name}; "
+        f"{shipped.meta['n_models']} models, {shipped.meta['n_obs']} scores of 13 benchmarks, "
+        "`data/multibench.csv`). Every score of the six Open LLM Leaderboard v1 benchmarks is predicted from the "
+        "same model's other five and its recipe, the model left out of the fit by importance sampling, and judged "
+        "at the nominal two-sided tail probability 0.05; then +3, +5, +8, +12 and -8 points are planted into that "
+        "score alone (only where the planted score stays within 0-100). Flag rate on the real scores: they are "
+        "not known to be clean (Yi's MMLU is the first flagged), so it bounds the false-flag rate from above. "
+        "Regenerate: `make models` (`scripts/multibench_calibration.py`).",
+        "",
+        "| benchmark | scores | MAE | 90 % coverage | median width | flag rate (real) | +3 | +5 | +8 | +12 | -8 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in summary.iterrows():
+        lines.append(
+            f"| {r['bench']} | {r['n']} | {r['mae']:.2f} | {r['coverage']:.2f} | {r['width']:.1f} | "
+            f"{r['flag_rate']:.3f} | " + " | ".join(pct(r[f"detect_{s:+g}"]) for s in SHIFTS) + " |"
+        )
+    lines += [
+        "",
+        f"### Against the recipe-only screen, MMLU, on the same {len(rec)} models",
+        "",
+        "The recipe screen (`models/screen.nc`) judges the developer-reported MMLU of the reference table "
+        "against the model's architecture and budget, each row by its leave-one-out predictive; the "
+        "multi-benchmark screen judges the leaderboard MMLU of the same models against their other five scores.",
+        "",
+        "| screen | flag rate (real) | +3 | +5 | +8 | +12 | -8 |",
+        "|---|---|---|---|---|---|---|",
+        "| multi-benchmark | "
+        + f"{(mm['flag'] != '').mean():.3f} | "
+        + " | ".join(pct(detection(mm[f"flag_{s:+g}"], s)) for s in SHIFTS)
+        + " |",
+        "| recipe only | "
+        + f"{(rec['flag'] != '').mean():.3f} | "
+        + " | ".join(pct(detection(rec[f"flag_{s:+g}"], s)) for s in SHIFTS)
+        + " |",
+        "",
+    ]
+    notes_path = out / "public_notes.csv"
+    notes = pd.read_csv(notes_path, keep_default_na=False) if notes_path.is_file() else pd.DataFrame()
+    known = {r["model"]: r["note"] + (f" ([source]({r['url']}))" if r["url"] else "") for _, r in notes.iterrows()}
+    for col, title in (
+        ("p_high", "highest p_high (contamination-like)"),
+        ("p_low", "highest p_low (instability-like)"),
+    ):
+        lines += [f"### Real scores with the {title}", ""]
+        lines += [
+            "| model | benchmark | reported | predicted [90 %] | p_high | p_low | tail | flag "
+            "| what is publicly known |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for b in BENCHES:
+            d = df[df["bench"] == b].sort_values(col, ascending=False).head(2 if b != "mmlu" else TOP)
+            for _, r in d.iterrows():
+                lines.append(
+                    f"| {r['model']} | {b} | {r['y']:.1f} | {r['pred_mean']:.1f} [{r['lo']:.1f}, {r['hi']:.1f}] | "
+                    f"{r['p_high']:.2f} | {r['p_low']:.2f} | {r['tail_prob']:.3f} | {r['flag'] or ''} | "
+                    f"{known.get(r['model'], '')} |"
+                )
+        lines.append("")
+    target = ROOT / "reports" / "screening.md"
+    text = target.read_text(encoding="utf-8") if target.is_file() else ""
+    head = text[: text.index(MARKER)] if MARKER in text else text.rstrip("\n") + "\n\n"
+    atomic_write(target, lambda tmp: tmp.write_text(head + "\n".join(lines)))
+    print(json.dumps({"variants": rows}, default=str, indent=1))
+    print(summary.round(3).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The latent-capability model's pure parts: link, loadings, floors/ceilings, likelihood, table reading, and
+the grid's conditional predictive against independent numerical integration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.multibench.benchmarks import (
+    assemble_loadings,
+    bounded_score,
+    floors_and_ceilings,
+    loading_layout,
+    reflection_signs,
+    student_t_logp,
+)
+from bayes_perflaw.multibench.condition import Globals, Predictive, marginal_loglik, predictive, row_grid
+from bayes_perflaw.multibench.data import covariates, fit_data, read_scores
+
+BENCHES = ["mmlu", "arc_c", "gsm8k", "truthfulqa", "humaneval"]
+
+
+def test_loading_layout_by_hand():
+    pos, free = loading_layout(BENCHES, 1)
+    assert pos == [(i, 0) for i in range(5)] and free == []
+    pos, free = loading_layout(BENCHES, 2)
+    # factor 1: all positive; mmlu (anchor 1) loads no factor 2; gsm8k anchors factor 2 (free, sign folded later)
+    assert pos == [(i, 0) for i in range(5)]
+    assert free == [(1, 1), (2, 1), (3, 1), (4, 1)]
+    pos, free = loading_layout(BENCHES, 3)
+    assert (0, 1) not in free and (2, 2) not in free  # mmlu: only f1; gsm8k: no f3
+    assert (4, 2) in free and (1, 2) in free
+
+
+def test_assemble_loadings_numpy_and_pytensor_agree():
+    import pytensor.tensor as pt
+
+    layout = loading_layout(BENCHES, 2)
+    rng = np.random.default_rng(0)
+    pos, free = rng.uniform(0.1, 2, len(layout[0])), rng.normal(size=len(layout[1]))
+    lam = assemble_loadings(pos, free, layout, 5, 2)
+    assert lam.shape == (5, 2) and lam[0, 1] == 0.0
+    assert lam[2, 1] == free[1] and lam[3, 0] == pos[3]
+    sym = assemble_loadings(pt.as_tensor(pos), pt.as_tensor(free), layout, 5, 2, xp=pt).eval()
+    np.testing.assert_allclose(sym, lam)
+
+
+def test_bounded_score_and_floors_by_hand():
+    assert bounded_score(0.0, 25.0, 95.0) == pytest.approx(60.0)
+    assert bounded_score(np.log(3.0), 0.0, 80.0) == pytest.approx(60.0)  # sigmoid(log 3) = 3/4
+    lows, tops = np.array([24.0, 20.0, 0.5, 30.0, 1.0]), np.array([85.0, 70.0, 80.0, 60.0, 60.0])
+    floor, ceiling = floors_and_ceilings(np.array([0.5]), np.full(5, 0.5), lows, tops, BENCHES)
+    # truthfulqa has no known chance: half its lowest score; the others their chance level
+    np.testing.assert_allclose(floor, [25.0, 25.0, 0.0, 15.0, 0.0])
+    np.testing.assert_allclose(ceiling, [92.5, 85.0, 90.0, 80.0, 80.0])
+
+
+def test_student_t_logp_matches_scipy():
+    y, mu, s, nu = np.array([10.0, 55.0, 90.0]), np.array([12.0, 50.0, 70.0]), np.array([2.0, 3.0, 4.0]), 4.0
+    np.testing.assert_allclose(student_t_logp(y, mu, s, nu), stats.t.logpdf(y, nu, mu, s), rtol=1e-12)
+
+
+def test_reflection_signs_follow_the_anchor():
+    layout = loading_layout(BENCHES, 2)
+    col = layout[1].index((2, 1))  # gsm8k on factor 2
+    free = np.ones((3, len(layout[1])))
+    free[1, col] = -0.4
+    np.testing.assert_array_equal(reflection_signs(free, layout[1], BENCHES, 2), [[1, 1], [1, -1], [1, 1]])
+
+
+def _table(**cols) -> pd.DataFrame:
+    t = pd.DataFrame(cols)
+    t.attrs["source"] = "claims.csv"
+    return t
+
+
+def test_read_scores_errors_name_file_row_model_and_column():
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a", "b"], mmlu=["60", "sixty"]))
+    assert str(err.value) == (
+        "claims.csv, row 2 (model 'b'), column 'mmlu': must be a score in percent (0-100) or empty, got 'sixty'"
+    )
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a"], mmlu=[101.0]))
+    assert "row 1 (model 'a'), column 'mmlu'" in str(err.value)
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a", "b", "c"], arc_c=[0.5, 0.2, 0.9]))
+    assert str(err.value) == (
+        "claims.csv, column 'arc_c': every score is at most 1: looks like fractions; give percent "
+        "(e.g. 65.2, not 0.652)"
+    )
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a"], mmlu=[50.0]), ["mmlu", "arc_c"], require_columns=True)
+    assert (
+        str(err.value)
+        == "claims.csv, column 'arc_c': missing required column 'arc_c' (a benchmark given with --benchmarks)"
+    )
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a"], mmlu=[50.0], params_B=["8 bananas"]))
+    assert "row 1 (model 'a'), column 'params_B'" in str(err.value)
+
+
+def test_covariates_by_hand():
+    t = read_scores(_table(model=["a", "b"], mmlu=[50.0, ""], params_B=["8B", ""], tokens_T=["15T", "2T"]))
+    assert np.isnan(t.scores[1, 0])
+    log_c = np.log10(6 * 8e9 * 15e12)
+    assert t.log_compute[0] == pytest.approx(log_c) and np.isnan(t.log_compute[1])
+    assert t.log_tpp[0] == pytest.approx(np.log10(15e12 / 8e9))
+    scaling = {"log_compute_mean": 23.0, "log_compute_sd": 0.5, "log_tpp_mean": 2.0, "log_tpp_sd": 0.25}
+    x = covariates(t, scaling)
+    np.testing.assert_allclose(x[0], [(log_c - 23.0) / 0.5, (np.log10(1875.0) - 2.0) / 0.25, 0.0])
+    np.testing.assert_allclose(x[1], [0.0, 0.0, 1.0])
+
+
+def test_fit_data_needs_mmlu_and_distinct_models():
+    t = _table(model=["a", "a"], mmlu=[50.0, 51.0])
+    with pytest.raises(DataError, match="model 'a' appears more than once"):
+        fit_data(t)
+
+
+def _one_draw_globals() -> Globals:
+    """K = 1, two benchmarks, one posterior draw: a = 0, loadings 1.5 and 1.0, floors 25/0, ceilings 90/80."""
+    return Globals(
+        benches=["mmlu", "gsm8k"],
+        a=np.array([[0.0, -1.0]]),
+        lam=np.array([[[1.5], [1.0]]]),
+        floor=np.array([[25.0, 0.0]]),
+        ceiling=np.array([[90.0, 80.0]]),
+        sigma=np.array([[2.0, 4.0]]),
+        nu=np.array([4.0]),
+        beta=np.array([[[0.5, 0.0, 0.0]]]),
+    )
+
+
+def test_grid_predictive_matches_quadrature():
+    """MMLU's predictive given GSM8K, by the grid, against scipy's adaptive quadrature over the capability."""
+    g, x = _one_draw_globals(), np.array([1.0, 0.0, 0.0])
+    y = np.array([np.nan, 40.0])
+
+    def mean(b, eps):
+        return bounded_score(g.a[0, b] + g.lam[0, b, 0] * (0.5 + eps), g.floor[0, b], g.ceiling[0, b])
+
+    def post(eps):  # unnormalised posterior of eps given gsm8k
+        return stats.norm.pdf(eps) * stats.t.pdf(40.0, 4.0, mean(1, eps), 4.0)
+
+    z = integrate.quad(post, -10, 10, points=[0.0], limit=200)[0]
+    cdf_65 = integrate.quad(lambda e: post(e) * stats.t.cdf(65.0, 4.0, mean(0, e), 2.0), -10, 10, limit=200)[0] / z
+    grid = row_grid(g, x, y)
+    pred = predictive(g, x, grid, 0, np.ones(1))
+    assert isinstance(pred, Predictive)
+    assert pred.tail_prob(65.0) == pytest.approx(2 * min(cdf_65, 1 - cdf_65), rel=2e-3)
+    dens = integrate.quad(lambda e: post(e) * stats.t.pdf(65.0, 4.0, mean(0, e), 2.0), -10, 10, limit=200)[0] / z
+    assert pred.log_density(65.0) == pytest.approx(np.log(dens), abs=2e-3)
+    # the row's marginal likelihood of its one score
+    assert marginal_loglik(grid[1], grid[2])[0] == pytest.approx(np.log(z), abs=2e-3)
+
+
+def test_leaving_a_score_out_ignores_it():
+    """A score's own predictive does not depend on the score (it never witnesses for itself)."""
+    g, x = _one_draw_globals(), np.array([0.0, 0.0, 1.0])
+    a = predictive(g, x, row_grid(g, x, np.array([50.0, 40.0])), 0, np.ones(1))
+    b = predictive(g, x, row_grid(g, x, np.array([70.0, 40.0])), 0, np.ones(1))
+    assert a.tail_prob(60.0) == pytest.approx(b.tail_prob(60.0), rel=1e-3)
+
+
+def test_shift_memberships_point_the_right_way():
+    g, x = _one_draw_globals(), np.array([0.0, 0.0, 1.0])
+    pred = predictive(g, x, row_grid(g, x, np.array([np.nan, 40.0])), 0, np.ones(1))
+    rng = np.random.default_rng(0)
+    _, pick = pred.sample(rng, 2000)
+    centre = float(pred.w @ pred.m)
+    up, down = pred.shifted(centre + 15.0, pick)
+    assert up > 0.3 and down < 0.01 * up
+    up, down = pred.shifted(centre - 15.0, pick)
+    assert down > 0.3 and up < 0.05 * down
+    up, down = pred.shifted(centre, pick)
+    assert up < 0.1 and down < 0.1
+
+
+def test_multibench_table_rebuilds_from_vendored_files():
+    """data/multibench.csv is exactly what scripts/build_multibench_data.py makes of the vendored sources."""
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "build_multibench_data", ROOT / "scripts" / "build_multibench_data.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    committed = (ROOT / "data" / "multibench.csv").read_text(encoding="utf-8")
+    assert mod.build().to_csv(index=False) == committed
+    assert pd.read_csv(ROOT / "data" / "multibench.csv")["release"].dropna().max() < "2025-04"
