@@ -46,15 +46,21 @@ def build() -> pd.DataFrame:
     return pd.concat([out, leaderboard_rows(set(out["model"].str.lower()))], ignore_index=True)
 
 
-def leaderboard_rows(known: set[str]) -> pd.DataFrame:
-    """Official providers' base models with v1 MMLU and v2 MMLU-Pro/BBH, not already in ``known``."""
+def official_pairs(known: set[str]) -> pd.DataFrame:
+    """Base models of official providers that both Open LLM Leaderboard extracts score (v1 columns suffixed
+    ``_v1``, v2 ``_v2`` where both have them), not already in ``known`` (lower-case HF ids), sorted by id."""
     folder = ROOT / "data" / "sources" / "open_llm_leaderboard"
     v1 = pd.read_csv(folder / "v1_pretrained.csv")
     v2 = pd.read_csv(folder / "v2_pretrained.csv")
     v2 = v2[v2["is_official_provider"].astype(str).str.upper() == "TRUE"]
     v1, v2 = v1.assign(key=v1["model_id"].str.lower()), v2.assign(key=v2["model_id"].str.lower())
     df = v1.drop_duplicates("key").merge(v2.drop_duplicates("key"), on="key", suffixes=("_v1", "_v2"))
-    df = df[~df["key"].isin(known)].sort_values("key")
+    return df[~df["key"].isin(known)].sort_values("key").reset_index(drop=True)
+
+
+def leaderboard_rows(known: set[str]) -> pd.DataFrame:
+    """Official providers' base models with v1 MMLU and v2 MMLU-Pro/BBH, not already in ``known``."""
+    df = official_pairs(known)
     return pd.DataFrame(
         {
             "model": df["model_id_v2"],

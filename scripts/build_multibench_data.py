@@ -26,6 +26,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_benchmark_map import official_pairs  # noqa: E402  (the same join of the two leaderboard extracts)
+
 SRC = ROOT / "data" / "obsscaling"
 COMMIT = "ryoungj/ObsScaling@4d6e1e4"
 BASE = {  # ObsScaling column -> ours
@@ -96,13 +99,7 @@ def obsscaling_rows() -> pd.DataFrame:
 
 def leaderboard_rows(known: set[str]) -> pd.DataFrame:
     """Official providers' base models scored by both leaderboards, not already in ``known`` (lower-case ids)."""
-    folder = ROOT / "data" / "sources" / "open_llm_leaderboard"
-    v1 = pd.read_csv(folder / "v1_pretrained.csv")
-    v2 = pd.read_csv(folder / "v2_pretrained.csv")
-    v2 = v2[v2["is_official_provider"].astype(str).str.upper() == "TRUE"]
-    v1, v2 = v1.assign(key=v1["model_id"].str.lower()), v2.assign(key=v2["model_id"].str.lower())
-    df = v1.drop_duplicates("key").merge(v2.drop_duplicates("key"), on="key", suffixes=("_v1", "_v2"))
-    df = df[~df["key"].isin(known)].sort_values("key").reset_index(drop=True)
+    df = official_pairs(known)
     out = pd.DataFrame({"model": df["model_id_v2"], "family": df["model_id_v2"].str.split("/").str[0]})
     out["params_B"] = df["params_b_v2"]
     out["tokens_T"] = float("nan")

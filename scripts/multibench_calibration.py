@@ -94,9 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         s = summarise(d).set_index("bench").loc["all"]
         diag = model.meta["diagnostics"]
         loo = model.meta.get("loo", {})
+        nu = model.meta["priors"]["nu"]
+        nu_text = (
+            f"fixed {nu:g}" if isinstance(nu, (int, float)) else f"learned ({model.draws.values['nu'].mean():.2f})"
+        )
         rows.append(
             {
                 "variant": name,
+                "nu": nu_text,
                 "leave-one-score-out elpd": round(float(s["elpd"]), 1),
                 "MAE": round(float(s["mae"]), 2),
                 "90 % coverage": round(float(s["coverage"]), 3),

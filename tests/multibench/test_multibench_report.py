@@ -125,7 +125,7 @@ def test_scores_per_benchmark_match_the_table(report, table):
 def test_convergence_table_is_arvizs(report, fitted):
     expect = _summary(fitted)
     got = pd.read_csv(report / "summary.csv").set_index("parameter")
-    assert "nu" not in got.index  # fixed by the default priors: no r_hat to show
+    assert "nu" in got.index  # learned by the default priors (a fixed nu has sd 0 and no r_hat: left out)
     assert set(got.index) == set(expect.index[expect["sd"] > 0])
     assert any(p.startswith("beta[") for p in got.index) and any(p.startswith("lam_pos[") for p in got.index)
     for name in got.index:
