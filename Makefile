@@ -75,11 +75,11 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw flp backtest --variants chinchilla+logistic+code --tune 2000 --draws 2000 \
 		--out reports/flp/flpm_long
 	$(BIN)/python scripts/flp_task_chain_experiments.py
-	$(BIN)/bayes-perflaw multibench fit --variant k2 --out models/multibench.nc --seed 1 --tune 4000 --draws 1500 \
+	$(BIN)/bayes-perflaw multibench fit --variant k2 --out models/multibench.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress --strict
-	$(BIN)/bayes-perflaw multibench fit --variant k1 --out reports/multibench/k1.nc --seed 1 --tune 4000 --draws 1500 \
+	$(BIN)/bayes-perflaw multibench fit --variant k1 --out reports/multibench/k1.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress
-	$(BIN)/bayes-perflaw multibench fit --variant k3 --out reports/multibench/k3.nc --seed 1 --tune 4000 --draws 1500 \
+	$(BIN)/bayes-perflaw multibench fit --variant k3 --out reports/multibench/k3.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress
 	$(BIN)/python scripts/multibench_calibration.py --variant k1=reports/multibench/k1.nc \
 		--variant k3=reports/multibench/k3.nc

@@ -8,7 +8,9 @@
   1,000 recipes.
 * scale: ``predict`` of 100,000 and 1,000,000 recipes and ``validate`` of 1,000,000 rows (whole process, ratio to
   the pandas import; ``--only-scale`` re-runs this section alone);
-* the rolling-origin backtest of the default variant, whole process (``--only-rolling``).
+* the rolling-origin backtest of the default variant, whole process (``--only-rolling``);
+* the multi-benchmark screen (``screen --benchmarks``) on 40 models, fit-data and new, against one row
+  (``--only-multibench``).
 Run: ``make bench`` (about 15 minutes).
 """
 
@@ -239,6 +241,49 @@ def bench_rolling() -> list[str]:
     ]
 
 
+MULTI_HEAD = "## Multi-benchmark screen"
+SIX = "mmlu,arc_c,hellaswag,winogrande,truthfulqa,gsm8k"
+
+
+def bench_multibench(n: int = 40) -> list[str]:
+    """``screen --benchmarks`` (six benchmarks) on n models of the fit data (each left out: two grids per row) and
+    on the same rows renamed (new models: one grid), whole processes; the process with one row is the baseline."""
+    data = pd.read_csv(ROOT / "data" / "multibench.csv")
+    rows = data[["model", *SIX.split(",")]].iloc[:: max(1, len(data) // n)].head(n)
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, table in (
+            ("one", rows.head(1).assign(model="new-0")),
+            ("fit", rows),
+            ("new", rows.assign(model=[f"new-{i}" for i in range(len(rows))])),
+        ):
+            path = Path(tmp) / f"{name}.csv"
+            table.to_csv(path, index=False)
+            wall, res, rss = timed(
+                [*EXE, "screen", "--benchmarks", SIX, "--input", str(path), "--output", f"{path}.out"]
+            )
+            assert res.returncode == 0, res.stderr[-500:]
+            times[name] = (wall, rss)
+    base = times["one"][0]
+    per_fit = (times["fit"][0] - base) / (len(rows) - 1)
+    per_new = (times["new"][0] - base) / (len(rows) - 1)
+    return [
+        MULTI_HEAD,
+        "",
+        f"`screen --benchmarks {SIX}` with the shipped posterior (500 draws thinned evenly), whole processes. "
+        "Baseline: the same command on one new row (start-up, posterior load, one grid). A model of the fit data is "
+        "judged as if unseen (its own marginal likelihood on a second grid), so it costs about twice a new model.",
+        "",
+        "| input | rows | seconds | per extra row (s) | ratio to the one-row baseline | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+        f"| one new model (baseline) | 1 | {base:.1f} | – | 1.0 | {times['one'][1] / 1024:.0f} |",
+        f"| models of the fit data | {len(rows)} | {times['fit'][0]:.1f} | {per_fit:.2f} | "
+        f"{times['fit'][0] / base:.1f} | {times['fit'][1] / 1024:.0f} |",
+        f"| the same rows as new models | {len(rows)} | {times['new'][0]:.1f} | {per_new:.2f} | "
+        f"{times['new'][0] / base:.1f} | {times['new'][1] / 1024:.0f} |",
+    ]
+
+
 def replace_section(head: str, lines: list[str], before: str) -> None:
     """Replace (or insert before the section ``before``) one section of reports/benchmarks.md."""
     path = ROOT / "reports" / "benchmarks.md"
@@ -311,6 +356,9 @@ def bench_scale() -> list[str]:
 
 
 def main() -> int:
+    if "--only-multibench" in sys.argv:
+        replace_section(MULTI_HEAD, bench_multibench(), "## FLP")
+        return 0
     if "--only-rolling" in sys.argv:
         replace_section(ROLLING_HEAD, bench_rolling(), "## FLP")
         return 0
@@ -439,6 +487,8 @@ def main() -> int:
         *bench_scale(),
         "",
         *bench_rolling(),
+        "",
+        *bench_multibench(),
         "",
         *bench_flp(),
         "",

@@ -1,7 +1,8 @@
 """The Python API as a notebook would use it (run top to bottom; `make test` runs it in a fresh directory).
 
 Predict MMLU for two recipes with the shipped posterior, as pandas and as xarray draws; plot; chain to
-MMLU-Pro; screen a claim; FLP per task; refit a small variant and round-trip it through a file.
+MMLU-Pro; screen a claim (against its recipe, and against its other benchmark scores); FLP per task; refit a
+small variant and round-trip it through a file.
 """
 
 import sys
@@ -42,6 +43,13 @@ print(pro.round(1).to_string(index=False))
 claims = recipes.assign(mmlu=[66.6, 45.4])
 flags = bp.Screening.load().screen(claims)
 print(flags[["model", "mmlu", "p_high", "p_low", "tail_prob", "flag"]].round(3).to_string(index=False))
+
+# each score against the model's other scores (latent-capability model; a row with only MMLU: the recipe screen)
+scores = pd.DataFrame(
+    {"model": ["a-7b"], "mmlu": [72.0], "arc_c": [53.0], "hellaswag": [78.0], "winogrande": [74.0], "gsm8k": [15.0]}
+)
+multi = bp.Screening.load().screen(scores, benchmarks=["mmlu", "arc_c", "hellaswag", "winogrande", "gsm8k"])
+print(multi[["model", "mmlu", "mmlu_lo", "mmlu_hi", "mmlu_tail_prob", "mmlu_p_high", "mmlu_flag"]].round(3))
 
 print(bp.FLP.load().predict(params="7B", tokens="4T").round(2).to_string(index=False))
 

@@ -48,10 +48,10 @@ class MultiBench(BayesModel):
         "k3": "three latent capabilities (anchors: MMLU, GSM8K, HumanEval)",
     }
     default_variant: ClassVar[str] = "k2"
-    # 4000 tuning steps, 1500 draws: with 1000 tuning k2's chains had not settled (r_hat 1.5 before the reflection
-    # fold, 1.1 after); with a learned nu and 3000 / 1000, r_hat 1.02 (the CLI's flags default to 1000 / 1000:
-    # make models passes these)
-    sampler_defaults: ClassVar[SamplerConfig] = SamplerConfig(chains=4, draws=1500, tune=4000, target_accept=0.9)
+    # 4000 tuning steps, 2000 draws: with 1000 tuning k2's chains had not settled (r_hat 1.5 before the reflection
+    # fold, 1.1 after); with a learned nu and 3000 / 1000, r_hat 1.02; with 1500 draws, ESS 325 (the CLI's flags
+    # default to 1000 / 1000: make models passes these)
+    sampler_defaults: ClassVar[SamplerConfig] = SamplerConfig(chains=4, draws=2000, tune=4000, target_accept=0.9)
 
     def default_priors(self) -> dict[str, Any]:
         return {
@@ -59,7 +59,10 @@ class MultiBench(BayesModel):
             "lam_pos": spec("HalfNormal", sigma=2.0),
             "lam_free": spec("Normal", mu=0.0, sigma=1.0),
             "sigma": spec("Gamma", alpha=2.0, beta=0.5),  # mean 4 points; no mass at 0 (a Heywood case)
-            "ceiling_frac": spec("Beta", alpha=2.0, beta=2.0),
+            # where the ceiling sits between the best reported score and 100: Beta(8, 2) keeps it off the best score
+            # seen (MMLU: 88 instead of 85.4 under Beta(2, 2)) at the same held-out elpd (-2529.1 vs -2529.2), so
+            # a stronger model than any in the table is not predicted into a ceiling it has passed
+            "ceiling_frac": spec("Beta", alpha=8.0, beta=2.0),
             "floor_frac": spec("Beta", alpha=2.0, beta=1.0),
             "beta": spec("Normal", mu=0.0, sigma=1.0),
             # Student-t degrees of freedom, learned (posterior ~2.2): heavier tails than a fixed 4 predict held-out

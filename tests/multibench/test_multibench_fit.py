@@ -56,18 +56,24 @@ def test_pymc_potential_equals_numpy_loglik():
 
 @pytest.mark.slow
 def test_parameter_recovery_k1():
-    """k1 fitted to 90 simulated models x 5 benchmarks recovers loadings and noise within 90 % intervals (most),
+    """k1 fitted to 90 simulated models x 5 benchmarks recovers the noise scales and the loadings relative to MMLU's
+    (the capability's own scale trades off against the loadings and the recipe coefficient) within 90 % intervals,
     and the screen then flags an MMLU planted 12 points high in a new row."""
-    model = MultiBench(variant="k1", priors={"nu": 4.0})
-    model.fit(simulate(), chains=2, draws=300, tune=600, seed=2)
+    # the simulated ceilings sit just above the best scores: a ceiling prior that allows it (the default expects
+    # ceilings well above the best score seen)
+    model = MultiBench(
+        variant="k1", priors={"nu": 4.0, "ceiling_frac": {"dist": "Beta", "kwargs": {"alpha": 2, "beta": 2}}}
+    )
+    model.fit(simulate(), chains=2, draws=500, tune=1500, seed=2)
     post = model.idata.posterior
     lam = post["lam_pos"].values.reshape(-1, len(BENCHES))
     sig = post["sigma"].values.reshape(-1, len(BENCHES))
-    inside = 0
-    for est, true in ((lam, TRUE["lam"]), (sig, TRUE["sigma"])):
+    inside = []
+    ratios = (lam[:, 1:] / lam[:, :1], TRUE["lam"][1:] / TRUE["lam"][0])
+    for est, true in (ratios, (sig, TRUE["sigma"])):
         lo, hi = np.quantile(est, [0.05, 0.95], axis=0)
-        inside += int(((true >= lo) & (true <= hi)).sum())
-    assert inside >= 8  # of 10 (90 % intervals)
+        inside.append(int(((true >= lo) & (true <= hi)).sum()))
+    assert inside[0] >= 3 and inside[1] >= 4, inside  # of 4 loading ratios and 5 noise scales (90 % intervals)
     assert model.meta["diagnostics"]["r_hat_max"] < 1.1  # a short run; the shipped fit meets 1.01
     new = simulate(3, seed=99)
     new["model"] = ["new0", "new1", "new2"]
