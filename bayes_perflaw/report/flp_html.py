@@ -20,7 +20,7 @@ from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_perflaw.core.outputs import write_csv
 from bayes_perflaw.flp.forms import is_task_chain, loss_draws, recipe, stage2_accuracy
 from bayes_perflaw.flp.ladder import final_checkpoints
-from bayes_perflaw.report.html import checks, figure, prior_samples, table_html, write_page
+from bayes_perflaw.report.html import checks, figure, prior_samples, run_rows, table_html, write_page
 
 TOKENS_PER_PARAM = 20.0  # the compute sweep of the loss figure follows Chinchilla's ratio
 
@@ -174,7 +174,6 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
     import arviz as az
     import matplotlib
 
-    from bayes_perflaw import __version__
     from bayes_perflaw.core.posterior import load_draws, load_idata
 
     matplotlib.use("Agg")
@@ -243,13 +242,7 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
         title=f"bayes_perflaw: {posterior.name} (FLP {meta.get('variant')})",
         checks=checks(meta["diagnostics"], None),
         meta_rows=[
-            ("posterior file", posterior.name),
-            ("model kind / variant", f"{meta.get('kind')} / {meta.get('variant')}"),
-            ("bayes_perflaw (fit / report)", f"{meta.get('package_version')} / {__version__}"),
-            ("sampler", json.dumps(meta.get("sampler"))),
-            ("seed", meta.get("seed")),
-            ("compile / sampling time", f"{meta.get('compile_s')} s / {meta.get('sampling_s')} s"),
-            ("created", meta.get("created")),
+            *run_rows(meta, posterior.name),
             ("data", f"{meta.get('data_file')} (sha256 {meta.get('data_hash')})"),
             (
                 "stage 1 / stage 2 rows",

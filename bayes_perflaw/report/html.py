@@ -203,6 +203,24 @@ def table_html(df: pd.DataFrame | None, highlight: Callable[[pd.Series], bool] |
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def run_rows(meta: dict[str, Any], name: str, after_kind=(), after_version=()) -> list[tuple[str, Any]]:
+    """The run-metadata rows every report page starts with (posterior, kind and variant, versions, sampler, seed,
+    timings, date), with a page's own rows inserted after the kind or after the versions."""
+    from bayes_perflaw import __version__
+
+    return [
+        ("posterior file", name),
+        ("model kind / variant", f"{meta.get('kind')} / {meta.get('variant')}"),
+        *after_kind,
+        ("bayes_perflaw (fit / report)", f"{meta.get('package_version')} / {__version__}"),
+        *after_version,
+        ("sampler", json.dumps(meta.get("sampler"))),
+        ("seed", meta.get("seed")),
+        ("compile / sampling time", f"{meta.get('compile_s')} s / {meta.get('sampling_s')} s"),
+        ("created", meta.get("created")),
+    ]
+
+
 def write_page(template: str, out_dir: Path, **context: Any) -> Path:
     """Render ``templates/<template>`` with ``context`` into ``out_dir/index.html`` (atomically); its path."""
     import jinja2
@@ -222,7 +240,6 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
     import matplotlib
     import pymc
 
-    from bayes_perflaw import __version__
     from bayes_perflaw.core.diagnostics import compute_loo, loo_summary
     from bayes_perflaw.core.paths import screening_posterior
     from bayes_perflaw.core.posterior import load_draws, load_idata
@@ -332,15 +349,17 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
         title=f"bayes_perflaw: {posterior.name} ({meta.get('variant')})",
         checks=checks(meta["diagnostics"], loo),
         meta_rows=[
-            ("posterior file", posterior.name),
-            ("model kind / variant", f"{meta.get('kind')} / {meta.get('variant')}"),
-            ("bayes_perflaw (fit / report)", f"{meta.get('package_version')} / {__version__}"),
-            ("PyMC / ArviZ (fit)", f"{meta.get('pymc_version')} / {meta.get('arviz_version')}"),
-            ("PyMC / ArviZ / matplotlib (report)", f"{pymc.__version__} / {az.__version__} / {matplotlib.__version__}"),
-            ("sampler", json.dumps(meta.get("sampler"))),
-            ("seed", meta.get("seed")),
-            ("compile / sampling time", f"{meta.get('compile_s')} s / {meta.get('sampling_s')} s"),
-            ("created", meta.get("created")),
+            *run_rows(
+                meta,
+                posterior.name,
+                after_version=(
+                    ("PyMC / ArviZ (fit)", f"{meta.get('pymc_version')} / {meta.get('arviz_version')}"),
+                    (
+                        "PyMC / ArviZ / matplotlib (report)",
+                        f"{pymc.__version__} / {az.__version__} / {matplotlib.__version__}",
+                    ),
+                ),
+            ),
             ("data", f"{meta.get('data_file')} (sha256 {meta.get('data_hash')})"),
             ("models fitted", meta.get("n_obs")),
             ("rows skipped", "; ".join(meta.get("skipped", [])) or "none"),

@@ -22,7 +22,7 @@ import pandas as pd
 
 from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_perflaw.core.outputs import atomic_write, write_csv
-from bayes_perflaw.report.html import Figure, checks, figure, prior_samples, table_html, write_page
+from bayes_perflaw.report.html import Figure, checks, figure, prior_samples, run_rows, table_html, write_page
 
 PROB = 0.9  # the intervals and bands of the page
 Q = ((1 - PROB) / 2, 0.5, (1 + PROB) / 2)
@@ -285,7 +285,6 @@ def write_multibench_report(posterior: str | Path, out_dir: str | Path, reports_
     import arviz as az
     import matplotlib
 
-    from bayes_perflaw import __version__
     from bayes_perflaw.core.posterior import load_draws, load_idata
     from bayes_perflaw.multibench.model import GLOBALS
 
@@ -365,14 +364,7 @@ def write_multibench_report(posterior: str | Path, out_dir: str | Path, reports_
         title=f"bayes_perflaw: {posterior.name} (multibench {meta.get('variant')})",
         checks=checks(meta["diagnostics"], loo),
         meta_rows=[
-            ("posterior file", posterior.name),
-            ("model kind / variant", f"{meta.get('kind')} / {meta.get('variant')}"),
-            ("latent factors", k),
-            ("bayes_perflaw (fit / report)", f"{meta.get('package_version')} / {__version__}"),
-            ("sampler", json.dumps(meta.get("sampler"))),
-            ("seed", meta.get("seed")),
-            ("compile / sampling time", f"{meta.get('compile_s')} s / {meta.get('sampling_s')} s"),
-            ("created", meta.get("created")),
+            *run_rows(meta, posterior.name, after_kind=(("latent factors", k),)),
             ("data", data),
             ("models fitted", len(table.models)),
             ("scores fitted", f"{int((~np.isnan(table.scores)).sum())} ({per_bench})"),
