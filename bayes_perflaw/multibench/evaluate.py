@@ -13,11 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.core.metrics import loo_weights
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import keyed_generator
-from bayes_perflaw.multibench.condition import globals_from_draws, judge, marginal_loglik, predictive, row_grid
-from bayes_perflaw.multibench.screen import DEFAULT_SEED, _fit_row_scores
+from bayes_perflaw.multibench.condition import globals_from_draws, judge, predictive, row_grid
+from bayes_perflaw.multibench.screen import DEFAULT_SEED, _fit_row_scores, _fit_rows, draw_weights_for
 
 
 def score_out(
@@ -35,10 +34,10 @@ def score_out(
     g = globals_from_draws(post)
     cols = [g.benches.index(b) for b in benchmarks]
     rows = []
+    fit_rows = _fit_rows(post)
     for i, model in enumerate(post.meta["fit_models"]):
         y_all, x = _fit_row_scores(post, i, g)
-        grid_all = row_grid(g, x, y_all)
-        weights = loo_weights(marginal_loglik(grid_all[1], grid_all[2])[:, None])[:, 0]
+        weights, _ = draw_weights_for(post, g, model, fit_rows)
         y = np.full_like(y_all, np.nan)
         y[cols] = y_all[cols]
         grid = row_grid(g, x, y)

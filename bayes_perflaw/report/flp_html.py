@@ -20,7 +20,7 @@ from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_perflaw.core.outputs import write_csv
 from bayes_perflaw.flp.forms import is_task_chain, loss_draws, recipe, stage2_accuracy
 from bayes_perflaw.flp.ladder import final_checkpoints
-from bayes_perflaw.report.html import checks, figure, prior_samples, run_rows, table_html, write_page
+from bayes_perflaw.report.html import checks, energy_figure, figure, prior_samples, run_rows, table_html, write_page
 
 TOKENS_PER_PARAM = 20.0  # the compute sweep of the loss figure follows Chinchilla's ratio
 
@@ -205,11 +205,7 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
             "Grey: the prior; one line per task (or loss domain): its posterior.",
             lambda: _prior_vs_posterior(values, meta),
         ),
-        "energy": figure(
-            "Energy",
-            "Marginal energy and energy transitions should overlap (BFMI).",
-            lambda: az.plot_energy(idata, figsize=(7, 4)),
-        ),
+        "energy": energy_figure(idata),
         "loss": figure(
             "Loss against compute",
             f"Median and 90 % band of a reported loss along recipes with {TOKENS_PER_PARAM:g} tokens per parameter "

@@ -203,6 +203,17 @@ def table_html(df: pd.DataFrame | None, highlight: Callable[[pd.Series], bool] |
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def energy_figure(idata) -> Figure:
+    """The energy plot every report page shows (BFMI), from ArviZ."""
+    import arviz as az
+
+    return figure(
+        "Energy",
+        "Marginal energy and energy transitions should overlap (BFMI).",
+        lambda: az.plot_energy(idata, figsize=(7, 4)),
+    )
+
+
 def run_rows(meta: dict[str, Any], name: str, after_kind=(), after_version=()) -> list[tuple[str, Any]]:
     """The run-metadata rows every report page starts with (posterior, kind and variant, versions, sampler, seed,
     timings, date), with a page's own rows inserted after the kind or after the versions."""
@@ -288,11 +299,7 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
             "Uniform ranks across chains mean the chains explore the same distribution.",
             lambda: az.plot_rank(idata, var_names=scalars, figsize=(12, 2.2 * len(scalars))),
         ),
-        "energy": figure(
-            "Energy",
-            "Marginal energy and energy transitions should overlap (BFMI).",
-            lambda: az.plot_energy(idata, figsize=(7, 4)),
-        ),
+        "energy": energy_figure(idata),
         "priors": figure(
             "Prior vs posterior",
             "Grey: prior; blue: posterior; red: the published coefficients "

@@ -22,7 +22,16 @@ import pandas as pd
 
 from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_perflaw.core.outputs import atomic_write, write_csv
-from bayes_perflaw.report.html import Figure, checks, figure, prior_samples, run_rows, table_html, write_page
+from bayes_perflaw.report.html import (
+    Figure,
+    checks,
+    energy_figure,
+    figure,
+    prior_samples,
+    run_rows,
+    table_html,
+    write_page,
+)
 
 PROB = 0.9  # the intervals and bands of the page
 Q = ((1 - PROB) / 2, 0.5, (1 + PROB) / 2)
@@ -323,11 +332,7 @@ def write_multibench_report(posterior: str | Path, out_dir: str | Path, reports_
     score_out = pd.read_csv(score_out_path) if score_out_path.is_file() else None
 
     figures = {
-        "energy": figure(
-            "Energy",
-            "Marginal energy and energy transitions should overlap (BFMI).",
-            lambda: az.plot_energy(idata, figsize=(7, 4)),
-        ),
+        "energy": energy_figure(idata),
         "priors": figure(
             "Prior vs posterior",
             "Grey: the prior; one line per benchmark: its posterior. sigma: the noise scale of a reported score "
