@@ -45,6 +45,7 @@ REQUIRED_BY_VARIANT = {
     ("perflaw", "era_method"): _ERA_VARS,
     ("perflaw", "bounded"): (*_ERA_VARS, "ceiling"),
     ("perflaw", "era_org_drift"): (*_ERA_VARS, "org_state", "tau_org", "tau_org_drift", "org_epoch"),
+    ("perflaw", "era_org_switch"): (*_ERA_VARS, "org", "tau_org", "org_switch", "organization"),
     ("perflaw", "bounded_org"): (*_ERA_VARS, "ceiling", "org", "tau_org", "organization"),
     ("screen", "era_mix"): _ERA_VARS,
 }
@@ -78,6 +79,7 @@ REQUIRED_META_BY_VARIANT: dict[tuple[str, str], tuple[str, ...]] = {
     ("perflaw", "era_method"): ERA_META,
     ("perflaw", "bounded"): (*ERA_META, "link"),
     ("perflaw", "era_org_drift"): (*ERA_META, "org_epoch_org", "org_epoch_bin"),
+    ("perflaw", "era_org_switch"): ERA_META,
     ("perflaw", "bounded_org"): (*ERA_META, "link"),
     ("screen", "era_mix"): ERA_META,
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from bayes_perflaw.perflaw.laws import bounded_eta, bounded_log_slope
+from bayes_perflaw.perflaw.laws import bounded_eta, bounded_log_slope, soft_ceiling
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
 
 T4_LOG_NORM = float(np.log(0.75) - np.log(2.0))  # log Gamma(5/2) - log Gamma(2) - log(sqrt(4 pi)) = log(3/8)
@@ -55,3 +55,34 @@ def censored_t_logp_scipy(y, censored, mu, sigma, nu) -> np.ndarray:
     from scipy import stats
 
     return np.where(censored, stats.t.logcdf(FLOOR_CENSOR, nu, mu, sigma), stats.t.logpdf(y, nu, mu, sigma))
+
+
+# nodes of the standard normal for the switch likelihood's integral over a release's own offset: the trapezoid
+# rule on [-6, 6], spacing 0.25, weights normalised to 1. The integrand is analytic in a strip of half-width
+# 2 sigma / tau around the real line (the t4 density's poles), so the rule's error is ~exp(-2 pi 2 (sigma / tau)
+# / 0.25): < 1e-6 while sigma / tau >= 0.3 (a test checks against adaptive quadrature); the same nodes in PyMC
+# and NumPy
+SWITCH_NODES = np.linspace(-6.0, 6.0, 49)
+SWITCH_LOG_WEIGHTS = -0.5 * SWITCH_NODES**2 - float(np.log(np.exp(-0.5 * SWITCH_NODES**2).sum()))
+
+
+def _logsumexp_last(a, xp: Any = np):
+    """log(sum(exp(a))) over the last axis (NumPy or PyTensor)."""
+    m = a.max(axis=-1, keepdims=True)
+    return m.max(axis=-1) + xp.log(xp.exp(a - m).sum(axis=-1))
+
+
+def switch_t4_logp(y, censored, latent, org, sigma, tau, rho, xp: Any = np):
+    """Log-likelihood of the organisation-switch variant (``era_org_switch``), pointwise:
+    ``log[(1 - rho) p(y | c(latent + org)) + rho * integral p(y | c(latent + tau z)) N(z; 0, 1) dz]``, p the
+    censored Student-t(4) of :func:`censored_t4_logp` with scale ``sigma`` and c the soft ceiling
+    (:func:`bayes_perflaw.perflaw.laws.soft_ceiling`): the model keeps its organisation's offset ``org`` or, with
+    probability ``rho``, is a new recipe with its own offset from the population N(0, tau). ``latent``: the law
+    plus the era effect. Arrays broadcast (points; ``rho`` a probability)."""
+    keep = censored_t4_logp(y, censored, soft_ceiling(latent + org, xp=xp), sigma, xp=xp)
+    last = lambda v: xp.expand_dims(v, -1)  # noqa: E731 - the integral's nodes on a new last axis
+    own_mu = soft_ceiling(last(latent) + last(tau) * SWITCH_NODES, xp=xp)
+    own = _logsumexp_last(
+        SWITCH_LOG_WEIGHTS + censored_t4_logp(last(y), last(censored), own_mu, last(sigma), xp=xp), xp=xp
+    )
+    return xp.logaddexp(xp.log1p(-rho) + keep, xp.log(rho) + own)

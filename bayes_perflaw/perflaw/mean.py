@@ -41,6 +41,7 @@ class LawVariant:
     mixture: bool = False  # inlier / shifted-up / shifted-down likelihood (screening)
     noise: str = "mmlu_source_kind"  # the column whose levels get their own noise scale
     org_drift: bool = False  # organisation offsets that drift: a random walk per organisation over its release bins
+    org_switch: bool = False  # a release keeps its organisation's offset, or (probability org_switch) draws its own
     link: str = "soft"  # "soft": the law + a soft ceiling above 90, noise on the score; "bounded": chance +
     # (ceiling - chance) * sigmoid, noise on the latent scale (laws.bounded_score)
 
@@ -65,6 +66,14 @@ VARIANTS: dict[str, LawVariant] = {
             era=True,
             org=True,
             org_drift=True,
+        ),
+        LawVariant(
+            "era_org_switch",
+            "era + organisation offsets that a release may leave: with probability org_switch (learned) a model is "
+            "a new recipe whose offset is its own draw from the population, otherwise it keeps its organisation's",
+            era=True,
+            org=True,
+            org_switch=True,
         ),
         LawVariant(
             "bounded",

@@ -20,8 +20,13 @@ from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.perflaw.data import FitData, fit_data_dataset, prepare
-from bayes_perflaw.perflaw.laws import LawInputs, bounded_score
-from bayes_perflaw.perflaw.likelihood import bounded_t4_logp, censored_t4_logp, censored_t_logp_scipy
+from bayes_perflaw.perflaw.laws import LawInputs, bounded_score, soft_ceiling
+from bayes_perflaw.perflaw.likelihood import (
+    bounded_t4_logp,
+    censored_t4_logp,
+    censored_t_logp_scipy,
+    switch_t4_logp,
+)
 from bayes_perflaw.perflaw.mean import (
     DEFAULT_VARIANT,
     ERA_STEP,
@@ -35,10 +40,11 @@ from bayes_perflaw.perflaw.mean import (
     latent_score,
     mean_score,
 )
-from bayes_perflaw.perflaw.priors import CENTRE, PRESETS, prior_config
+from bayes_perflaw.perflaw.priors import CENTRE, PRESETS, USED_BY, prior_config, unused_by
 
+SWITCH_BLOCK = 250  # posterior draws per block of the switch likelihood in NumPy (bounded memory)
 ERA_CENTRED = False  # non-centred: 0 divergences, ESS > 1100 over seeds 1-3 (centred: 3-5 divergences)
-SCALARS = ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "kappa", "nu")
+SCALARS = ("w1", "w2", "w3", "w4", "b_ref", "gamma", "beta", "kappa", "nu")  # every variant
 
 
 def _t4(priors: dict[str, Any]) -> bool:
@@ -71,6 +77,15 @@ class PerformanceLaw(BayesModel):
 
         return default_posterior()
 
+    def __init__(self, variant: str | None = None, priors: dict[str, Any] | None = None, preset: str | None = None):
+        super().__init__(variant, priors, preset)
+        preset_priors = prior_config(self.preset)
+        for name in unused_by(self.variant.name):  # another variant's prior: not part of this model
+            if self.priors.pop(name) != preset_priors[name]:
+                raise DataError(
+                    f"variant {self.variant.name!r} has no prior {name!r} (a prior of {', '.join(USED_BY[name])} only)"
+                )
+
     def default_priors(self) -> dict[str, Any]:
         return prior_config(self.preset)
 
@@ -90,7 +105,7 @@ class PerformanceLaw(BayesModel):
         import pytensor.tensor as pt
 
         variant, priors = self.variant, self.priors
-        if variant.link == "bounded" and not _t4(priors):
+        if (variant.link == "bounded" or variant.org_switch) and not _t4(priors):
             raise DataError(f"variant {variant.name!r} needs nu fixed at 4 (its likelihood is the closed-form t4)")
         coords: dict[str, Any] = {"obs": data.table["model"].tolist(), "source_kind": data.source_kinds}
         if variant.era:
@@ -138,8 +153,16 @@ class PerformanceLaw(BayesModel):
                 tau_o = priors_mod.create_variable("tau_org", priors["tau_org"])
                 z_o = pm.Normal("org_z", 0.0, 1.0, dims="organization")
                 org = pm.Deterministic("org", tau_o * z_o, dims="organization")
-                effect = effect + org[data.org_idx]
-            if variant.link == "bounded":
+                if not variant.org_switch:  # the switch's offset enters its likelihood's components instead
+                    effect = effect + org[data.org_idx]
+            if variant.org_switch:
+                rho = priors_mod.create_variable("org_switch", priors["org_switch"])
+                latent = latent_score(x, {**rv, "b": b}, effect, xp=pt)
+                y = np.maximum(data.y, FLOOR_CENSOR)
+                sig = sigma[data.source_idx]
+                logp = switch_t4_logp(y, data.censored, latent, org[data.org_idx], sig, tau_o, rho, xp=pt)
+                pm.Potential("mmlu_switch_t4", logp.sum())
+            elif variant.link == "bounded":
                 ceiling = self._ceiling(ceiling_min(data.y))
                 eta = latent_score(x, {**rv, "b": b}, effect, xp=pt)
                 pm.Deterministic("mu", bounded_score(eta, ceiling, xp=pt), dims="obs")
@@ -212,6 +235,9 @@ class PerformanceLaw(BayesModel):
 
         meta = {"kind": self.kind, "variant": self.variant_name, **self.design_meta(data)}
         coords = {"source_kind": data.source_kinds, "organization": data.orgs}
+        if self.variant.org_switch:  # the law + era, before the link: the offsets enter the likelihood's components
+            values = {k: v for k, v in values.items() if k not in ("org", "org_switch")}
+            return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed, link=False).T
         link = self.variant.link != "bounded"  # the bounded link's likelihood works on the latent scale
         return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed, link=link).T
 
@@ -223,6 +249,13 @@ class PerformanceLaw(BayesModel):
         """Pointwise log-likelihood for the law's mean ``mu`` (draws, obs) on the likelihood's scale (:meth:`_mu`)."""
         sigma = values["sigma"][:, data.source_idx]
         y = np.maximum(data.y, FLOOR_CENSOR)
+        if self.variant.org_switch:  # in blocks of draws: the integral adds a nodes axis
+            org, tau, rho = values["org"][:, data.org_idx], values["tau_org"][:, None], values["org_switch"][:, None]
+            out = np.empty_like(mu)
+            for i in range(0, len(mu), SWITCH_BLOCK):
+                b = slice(i, i + SWITCH_BLOCK)
+                out[b] = switch_t4_logp(y, data.censored, mu[b], org[b], sigma[b], tau[b], rho[b])
+            return out
         if self.variant.link == "bounded":
             return bounded_t4_logp(y, data.censored, mu, sigma, values["ceiling"][:, None])
         if _t4(self.priors):
@@ -233,6 +266,10 @@ class PerformanceLaw(BayesModel):
         """Replicated scores on the censored scale (draws, obs): posterior predictive for the PPC."""
         rng = np.random.default_rng(seed)
         eps = rng.standard_t(np.broadcast_to(values["nu"][:, None], mu.shape)) * values["sigma"][:, data.source_idx]
+        if self.variant.org_switch:  # each replicate keeps its organisation's offset or draws its own
+            own = values["tau_org"][:, None] * rng.standard_normal(mu.shape)
+            switched = rng.random(mu.shape) < values["org_switch"][:, None]
+            mu = soft_ceiling(mu + np.where(switched, own, values["org"][:, data.org_idx]))
         if self.variant.link == "bounded":
             return np.maximum(bounded_score(mu + eps, values["ceiling"][:, None]), FLOOR_CENSOR)
         return np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)

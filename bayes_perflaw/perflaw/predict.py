@@ -170,6 +170,8 @@ def add_effects(out: np.ndarray, rec: Recipes, post: Draws, seed: int) -> np.nda
             out[rows] += v["drift_era"] * step + v["tau_era"] * np.sqrt(abs(step)) * z
     if "org_state" in v:
         out += _drifting(rec, post, seed)
+    elif "org_switch" in v:
+        out += _switching(rec, post, seed)
     elif "org" in v:
         out += _pooled(v["org"], v["tau_org"], post.coords["organization"], rec.orgs, seed)
     return out
@@ -226,6 +228,25 @@ def _drifting(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     return out
 
 
+def _switching(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
+    """The organisation-switch effect per recipe, (recipes x draws): a fitted organisation's offset in a fraction
+    1 - org_switch of the draws and the recipe's own offset from the population N(0, tau_org) in the others (a
+    new recipe); a new organisation: the population's, keyed by its name. Which draws switch and the own offsets
+    come from the row's key (stratified uniforms and normals re-paired per row, :class:`RowNoise`), so a row's
+    effect never depends on the other rows."""
+    v = post.values
+    out = _pooled(v["org"], v["tau_org"], post.coords["organization"], rec.orgs, seed)
+    known = {org_key(canonical(o)) for o in post.coords["organization"]}
+    fitted = np.array([bool(o) and org_key(o) in known for o in rec.orgs], dtype=bool)
+    if fitted.any():
+        n = post.n_draws
+        keys = rec.keys[fitted]
+        u = RowNoise((np.arange(n) + 0.5) / n, seed + 2).take(keys)
+        own = RowNoise(stratified(n, seed + 3, "normal"), seed + 3).take(keys) * v["tau_org"][None, :]
+        out[fitted] = np.where(u < v["org_switch"][None, :], own, out[fitted])
+    return out
+
+
 def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.ndarray, seed: int) -> np.ndarray:
     """A partially pooled offset per recipe, (recipes x draws): the posterior offset of a level seen in
     the fit data, else a draw from the population N(0, tau) keyed by the level's name."""
@@ -277,8 +298,12 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
         out["organization_effect"] = text
     elif "org" in post.values:
         known = {org_key(canonical(o)) for o in post.coords["organization"]}
+        kept = ""
+        if "org_switch" in post.values:
+            keep = 1.0 - float(np.mean(post.values["org_switch"]))
+            kept = f" (kept with probability {keep:.2f}; otherwise a new recipe's own, from the population)"
         out["organization_effect"] = [
-            _population_text(o) if org_key(o) not in known or not o else f"fitted: {o}" for o in rec.orgs
+            _population_text(o) if org_key(o) not in known or not o else f"fitted: {o}{kept}" for o in rec.orgs
         ]
     return pd.DataFrame(out, index=range(n))
 

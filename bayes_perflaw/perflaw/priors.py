@@ -88,8 +88,24 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# priors only some variants use: merged into every preset (so a --priors file may set them for a backtest of
+# several variants) and dropped from a model of any other variant (so its priors, and its model id, do not
+# change when a variant is added); era_org_switch's probability that a release leaves its organisation's offset
+# (a new recipe), mean 0.29 in the paper preset
+VARIANT_PRIORS: dict[str, dict[str, Any]] = {
+    "paper": {"org_switch": spec("Beta", alpha=2.0, beta=5.0)},
+    "weak": {"org_switch": spec("Beta", alpha=1.0, beta=1.0)},
+}
+USED_BY: dict[str, tuple[str, ...]] = {"org_switch": ("era_org_switch",)}
+
+
+def unused_by(variant: str) -> list[str]:
+    """The variant-specific priors ``variant`` does not use."""
+    return [name for name, variants in USED_BY.items() if variant not in variants]
+
+
 def prior_config(preset: str = "paper", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The preset's priors with user ``overrides`` merged over them (unknown names are an error)."""
     if preset not in PRESETS:
         raise DataError(f"unknown prior preset {preset!r}; choose from {sorted(PRESETS)}", column="--prior-preset")
-    return merge(PRESETS[preset], overrides)
+    return merge({**PRESETS[preset], **VARIANT_PRIORS[preset]}, overrides)

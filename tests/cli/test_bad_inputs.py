@@ -605,6 +605,13 @@ FIT = [
         files={"p.json": '{"nosuch_param": 1}'},
     ),
     case(
+        "fit priors of another variant",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "variant 'era' has no prior 'org_switch' (a prior of era_org_switch only)",
+        files={"p.json": '{"org_switch": 0.2}'},
+    ),
+    case(
         "fit priors bad value",
         "fit --priors {i}/p.json --out {o}/f.nc",
         ("p.json", "--priors"),
