@@ -50,12 +50,14 @@ STAGE2_PRIORS: dict[str, dict[str, Any]] = {
         "slope_c4": spec("Normal", mu=-0.5, sigma=0.5),
         "slope_code": spec("Normal", mu=0.0, sigma=0.05),
         "tau_run": spec("HalfNormal", sigma=0.05),
+        "tau_slope": spec("HalfNormal", sigma=0.2),  # a run's slope deviation, accuracy per nat
     },
     "logistic": {
         "intercept": spec("Normal", mu=0.0, sigma=2.0),
         "k": spec("HalfNormal", sigma=5.0),
         "slope_code": spec("Normal", mu=0.0, sigma=0.5),
         "tau_run": spec("HalfNormal", sigma=0.5),
+        "tau_slope": spec("HalfNormal", sigma=2.0),  # a run's slope deviation, logit per nat
     },
 }
 # The task-loss chain (``+task``): each task's bits per byte has its own law, the chinchilla exponents partially
@@ -103,7 +105,8 @@ def parse_variant(variant: str) -> FlpVariant:
 
 
 def default_priors(v: FlpVariant) -> dict[str, Any]:
-    """The prior dicts a variant uses (``tau_run`` only when a run has several checkpoints per task)."""
+    """The prior dicts a variant uses (``tau_run`` and ``tau_slope`` only when a run has several checkpoints per
+    task)."""
     pri = dict(STAGE1_PRIORS[v.stage1])
     s2 = STAGE2_PRIORS[v.stage2]
     first = "k" if v.stage2 == "logistic" else "slope_c4"
@@ -111,6 +114,7 @@ def default_priors(v: FlpVariant) -> dict[str, Any]:
     if len(v.domains) == 2:
         pri.update(slope_code=s2["slope_code"], loss_corr=COMMON_PRIORS["loss_corr"])
     pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], kappa=COMMON_PRIORS["kappa"], tau_run=s2["tau_run"])
+    pri.update(tau_slope=s2["tau_slope"])
     if v.domains == TASK_CHAIN:
         pooled = TASK_CHAIN_PRIORS.get(v.stage1, {})
         for k in ("alpha_n", "beta_d"):  # replaced by the population's mean and spread where pooled
@@ -154,6 +158,15 @@ def build_stage1(data: FlpData, stage1: str, priors: dict[str, Any]):
     return model
 
 
+
+RUN_LEVEL = ("run_effect", "run_slope")  # per task and run: needed for the log-likelihood only
+
+
+def _distance(data: FlpData) -> np.ndarray:
+    """Each stage-2 row's first feature (C4 or task loss) minus its task's centre: what a run's slope multiplies."""
+    return data.features[:, 0] - data.centres[data.task_idx, 0]
+
+
 def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
     """Stage 2: accuracy of the thinned checkpoints from their losses, with run effects, Beta likelihood."""
     import pymc as pm
@@ -172,18 +185,25 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
         )
         slope = pm.Deterministic("slope", pt.stack(cols, axis=-1), dims=("task", "feature"))
         kappa = create_variable("kappa", priors["kappa"], dims="task")
-        # run effects: a run's checkpoints share a deviation from the task's loss curve; a new run (a
-        # target) draws a fresh one, so its interval carries the between-run spread. Zero-sum over runs
-        # (the intercept is the runs' mean): with plain Normal effects the intercept and the effects'
-        # mean traded off (intercept ESS ~100 of 2000). Centred: a non-centred zero-sum version mixed worse
-        # (FLP-M: ESS bulk 233) and sampled 2x slower.
-        # With one checkpoint per run and task (final checkpoints only, e.g. Gadre et al.) a run effect is
-        # not identified apart from the Beta noise, which then is the between-run scatter: no run effects.
+        # run effects: a run's checkpoints share a deviation from the task's loss curve, in level and in slope
+        # (on the first feature, the C4 or task loss); a new run (a target) draws its own of both, so its
+        # interval carries the between-run spread and widens with its distance in loss from the task's centre.
+        # Zero-sum over runs (the intercept and slope are the runs' means): with plain Normal effects the
+        # intercept and the effects' mean traded off (intercept ESS ~100 of 2000). Non-centred: centred level
+        # effects made a funnel once the slopes were added (r_hat 1.04, ESS 121 on the full ladder) and on the
+        # ladder truncated at 760M without them (r_hat 1.58, 1,018 divergences).
+        # With one checkpoint per run and task (final checkpoints only, e.g. Gadre et al.) run effects are not
+        # identified apart from the Beta noise, which then is the between-run scatter: none.
         eta = intercept[t_idx] + pt.sum(slope[t_idx] * (data.features - data.centres[t_idx]), axis=-1)
         if data.run_effects:
+            dims = ("task", "run")
             tau = create_variable("tau_run", priors["tau_run"], dims="task")
-            run_effect = pm.ZeroSumNormal("run_effect", sigma=tau[:, None], dims=("task", "run"), n_zerosum_axes=1)
-            eta = eta + run_effect[t_idx, r_idx]
+            z = pm.ZeroSumNormal("run_effect_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
+            run_effect = pm.Deterministic("run_effect", tau[:, None] * z, dims=dims)
+            tau_s = create_variable("tau_slope", priors["tau_slope"], dims="task")
+            z_s = pm.ZeroSumNormal("run_slope_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
+            run_slope = pm.Deterministic("run_slope", tau_s[:, None] * z_s, dims=dims)
+            eta = eta + run_effect[t_idx, r_idx] + run_slope[t_idx, r_idx] * _distance(data)
         ceiling = 1.0
         if "ceiling" in priors and stage2 == "logistic":  # chance + (ceiling - chance) * sigmoid, per task
             frac = create_variable("ceiling_frac", priors["ceiling"], dims="task")
@@ -224,7 +244,8 @@ def stage_loglik(
         values["slope"][:, t_idx, :] * (data.features - data.centres[t_idx]), axis=-1
     )
     if data.run_effects:
-        eta = eta + values["run_effect"][:, t_idx, data.run_idx]
+        r_idx = data.run_idx
+        eta = eta + values["run_effect"][:, t_idx, r_idx] + values["run_slope"][:, t_idx, r_idx] * _distance(data)
     ceiling = values["ceiling"][:, t_idx] if "ceiling" in values else 1.0
     mean = np.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, ceiling=ceiling), 1e-4, 1 - 1e-4)
     kappa = values["kappa"][:, t_idx]
@@ -295,7 +316,7 @@ class FLP(BayesModel):
         }
 
     def diagnose_vars(self, posterior) -> list[str]:
-        return [v for v in posterior.data_vars if v != "run_effect"]  # draws x tasks x runs: nuisance
+        return [v for v in posterior.data_vars if v not in RUN_LEVEL]  # draws x tasks x runs: nuisance
 
     def loglik(self, data: FlpData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ll1, ll2 = stage_loglik(data, values, self.variant.stage1, self.variant.stage2)
@@ -318,7 +339,7 @@ class FLP(BayesModel):
                 coords={"chain": post.chain.values, "draw": post.draw.values},
             )
         )
-        post = idata.posterior.drop_vars("run_effect", errors="ignore")  # draws x runs x tasks: log-lik only
+        post = idata.posterior.drop_vars(list(RUN_LEVEL), errors="ignore")  # draws x runs x tasks: log-lik only
         used = {d for v in post.data_vars.values() for d in v.dims}
         idata.posterior = post.drop_vars([c for c in post.coords if c not in used])  # leftovers of dropped vars
         return idata

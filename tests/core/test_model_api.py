@@ -128,8 +128,9 @@ def test_pymc_likelihood_equals_numpy_loglik_at_a_posterior_draw(name):
         data = model.prepare(pd.read_csv(data_dir() / "benchmark_map.csv"))
         models = {"": model.build(data)}
     values = {n: v[k : k + 1] for n, v in model.draws.values.items()}
-    if name == "flp":  # run effects are not stored: evaluate both sides at zero (a valid zero-sum value)
-        values["run_effect"] = np.zeros((1, len(data.tasks), len(data.runs)))
+    if name == "flp":  # run effects (levels, slopes) are not stored: both sides at zero (a valid zero-sum value)
+        zero = np.zeros((1, len(data.tasks), len(data.runs)))
+        values.update(run_effect=zero, run_slope=zero, run_effect_z=zero, run_slope_z=zero)
     total_pymc = 0.0
     for m in models.values():
         fixed = {rv.name: values[rv.name][0] for rv in m.free_RVs if rv.name in values}

@@ -104,6 +104,29 @@ def test_chain_by_hand_and_both_stages_widen_it():
     assert spreads[0] < spreads[1] < spreads[2]  # Beta noise < + loss noise < + a new run's effect
 
 
+def test_a_new_runs_slope_widens_its_interval_with_the_distance_in_loss():
+    """Linear link, no loss or Beta noise to speak of: a new run's accuracy has sd sqrt(tau_run^2 + (tau_slope d)^2)
+    at a distance d in C4 loss from the task's centre."""
+    from bayes_perflaw.flp.forms import accuracy_draws
+
+    n = 200_000
+    values = {
+        "intercept": np.full((n, 1), 0.5),
+        "slope": np.full((n, 1, 1), -0.2),
+        "tau_run": np.full((n, 1), 0.01),
+        "tau_slope": np.full((n, 1), 0.05),
+        "kappa": np.full((n, 1), 1e12),
+    }
+    meta = {"stage2": "linear", "centres": [[3.0]]}
+    rng = np.random.default_rng(0)
+    for d in (0.0, 0.5, 1.0):
+        acc = accuracy_draws(np.full((n, 1), 3.0 + d), 0, 0.25, values, meta, rng)
+        assert acc.mean() == pytest.approx(0.5 - 0.2 * d, abs=1e-3)
+        assert acc.std() == pytest.approx(np.hypot(0.01, 0.05 * d), rel=0.02)
+    without = accuracy_draws(np.full((n, 1), 4.0), 0, 0.25, values, meta, rng, noise=False)
+    assert without == pytest.approx(np.full(n, 0.3))  # the mean: no new run drawn
+
+
 def test_parse_variant():
     v = parse_variant("chinchilla+logistic")
     assert (v.name, v.stage1, v.stage2, v.domains) == ("chinchilla+logistic", "chinchilla", "logistic", ("c4",))

@@ -67,9 +67,11 @@ def test_chain_pushes_each_task_through_its_own_loss_draws():
 
 
 @pytest.mark.filterwarnings("ignore:The effect of Potentials")
-def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw():
+@pytest.mark.parametrize("variant", ["chinchilla+logistic+task", "chinchilla+logistic"])
+def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw(variant):
+    """Both stages, with the run effects' levels and slopes: PyMC's log-likelihood = the NumPy one used for LOO."""
     pm = pytest.importorskip("pymc")
-    model = FLP("chinchilla+logistic+task")
+    model = FLP(variant)
     df = read_ladder(LADDER)
     small = df[df["run"].isin(sorted(df["run"].unique())[:8]) | (df["role"] == "target")]
     data = model.prepare(small)
@@ -81,6 +83,7 @@ def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw():
         values.update({k: prior[k].values[0] for k in prior.data_vars})
         done = pm.do(m, {rv.name: values[rv.name][0] for rv in m.free_RVs})
         total_pymc += float(done.compile_fn(done.logp(vars=done.observed_RVs, jacobian=False), inputs=[])({}))
+    assert data.run_effects and "run_slope" in values  # the run slopes are part of the comparison
     total_numpy = sum(float(v.sum()) for v in model.loglik(data, values).values())
     assert np.isfinite(total_numpy) and total_numpy == pytest.approx(total_pymc, rel=1e-8)
 
