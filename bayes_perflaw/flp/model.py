@@ -158,7 +158,6 @@ def build_stage1(data: FlpData, stage1: str, priors: dict[str, Any]):
     return model
 
 
-
 RUN_LEVEL = ("run_effect", "run_slope")  # per task and run: needed for the log-likelihood only
 
 
