@@ -73,7 +73,7 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
     for name, pm_model in stage_models.items():
         if log is not None and len(stage_models) > 1:
             log(f"sampling {name} ({model.kind} {model.variant_name})")
-        raw, took = sample(pm_model, config, drop=model.drop_vars)
+        raw, took = sample(pm_model, model.stage_config(name, config), drop=model.drop_vars)
         part = model.align(add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors))
         parts[name] = part
         diag[name] = diagnose(part, var_names=model.diagnose_vars(part.posterior))

@@ -89,6 +89,10 @@ class BayesModel:
         """Independent PyMC models sampled one after the other (one by default)."""
         return {"": self.build(data)}
 
+    def stage_config(self, name: str, config):
+        """The sampler settings of stage ``name`` (the fit's settings by default)."""
+        return config
+
     def loglik(self, data, values: dict[str, Any]) -> dict[str, Any]:
         """NumPy pointwise log-likelihoods, ``{name: (draws, obs)}``, from flattened posterior draws."""
         raise NotImplementedError

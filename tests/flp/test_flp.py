@@ -312,3 +312,14 @@ def test_flp_fit_then_backtest_reuses_the_posterior(tmp_path):
     assert table["actual"].notna().all() and (table["pred_lo"] <= table["pred_hi"]).all()
     bayes = table[table["method"].str.startswith("bayes")]
     assert ((bayes["actual"] - bayes["pred_mean"]).abs() < 15).all()
+
+
+def test_stage1_samples_at_a_higher_target_accept_and_stage2_keeps_the_fits():
+    from bayes_perflaw.core.sampling import SamplerConfig
+    from bayes_perflaw.flp.model import FLP
+
+    model, config = FLP(), SamplerConfig(target_accept=0.95)
+    assert model.stage_config("stage1", config).target_accept == 0.99
+    assert model.stage_config("stage2", config) is config
+    higher = SamplerConfig(target_accept=0.995)  # a user's higher setting is kept
+    assert model.stage_config("stage1", higher).target_accept == 0.995
