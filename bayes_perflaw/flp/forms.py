@@ -121,11 +121,10 @@ def accuracy_draws(
         feats = stage2_features(losses, meta.get("basis"))
     centre = np.asarray(meta["centres"], dtype=float)[task_index]
     eta = values["intercept"][:, task_index] + np.sum(values["slope"][:, task_index, :] * (feats - centre), axis=-1)
-    if "tau_run" in values:  # a new run draws its own deviation from the task's loss curve
-        eta = eta + values["tau_run"][:, task_index] * rng.standard_normal(len(eta)) * (1.0 if noise else 0.0)
-    if "tau_slope" in values:  # ... and its own slope: the further its loss from the centre, the wider
-        z = rng.standard_normal(len(eta)) * (1.0 if noise else 0.0)
-        eta = eta + values["tau_slope"][:, task_index] * z * (feats[:, 0] - centre[0])
+    if noise and "tau_run" in values:  # a new run draws its own deviation from the task's loss curve
+        eta = eta + values["tau_run"][:, task_index] * rng.standard_normal(len(eta))
+    if noise and "tau_slope" in values:  # ... and its own slope: the further its loss from the centre, the wider
+        eta = eta + values["tau_slope"][:, task_index] * rng.standard_normal(len(eta)) * (feats[:, 0] - centre[0])
     ceiling = values["ceiling"][:, task_index] if "ceiling" in values else 1.0
     mean = stage2_accuracy(eta, chance, meta["stage2"], ceiling=ceiling)
     if not noise:

@@ -79,7 +79,7 @@ class PerformanceLaw(BayesModel):
 
     def __init__(self, variant: str | None = None, priors: dict[str, Any] | None = None, preset: str | None = None):
         super().__init__(variant, priors, preset)
-        preset_priors = prior_config(self.preset)
+        preset_priors = self.default_priors()
         for name in unused_by(self.variant.name):  # another variant's prior: not part of this model
             if self.priors.pop(name) != preset_priors[name]:
                 raise DataError(
@@ -237,8 +237,8 @@ class PerformanceLaw(BayesModel):
         coords = {"source_kind": data.source_kinds, "organization": data.orgs}
         if self.variant.org_switch:  # the law + era, before the link: the offsets enter the likelihood's components
             values = {k: v for k, v in values.items() if k not in ("org", "org_switch")}
-            return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed, link=False).T
-        link = self.variant.link != "bounded"  # the bounded link's likelihood works on the latent scale
+        # the bounded link's and the switch's likelihoods take the value before the link
+        link = self.variant.link != "bounded" and not self.variant.org_switch
         return latent_mean(data.table, Draws(self.kind, meta, values, coords), seed, link=link).T
 
     def loglik(self, data: FitData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -236,8 +236,7 @@ def _switching(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     effect never depends on the other rows."""
     v = post.values
     out = _pooled(v["org"], v["tau_org"], post.coords["organization"], rec.orgs, seed)
-    known = {org_key(canonical(o)) for o in post.coords["organization"]}
-    fitted = np.array([bool(o) and org_key(o) in known for o in rec.orgs], dtype=bool)
+    fitted = _fitted_index(post.coords["organization"], rec.orgs) >= 0
     if fitted.any():
         n = post.n_draws
         keys = rec.keys[fitted]
@@ -247,11 +246,17 @@ def _switching(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     return out
 
 
+def _fitted_index(levels: list[str], keys: np.ndarray) -> np.ndarray:
+    """Each key's position among the fitted ``levels`` (names matched through the organisation alias table), -1
+    for a level the fit has not seen or no name."""
+    known = {org_key(canonical(o)): i for i, o in enumerate(levels)}
+    return np.array([known.get(org_key(k), -1) for k in keys], dtype=int)
+
+
 def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.ndarray, seed: int) -> np.ndarray:
     """A partially pooled offset per recipe, (recipes x draws): the posterior offset of a level seen in
     the fit data, else a draw from the population N(0, tau) keyed by the level's name."""
-    known = {org_key(canonical(o)): i for i, o in enumerate(levels)}
-    idx = np.array([known.get(org_key(k), -1) for k in keys], dtype=int)
+    idx = _fitted_index(levels, keys)
     out = np.empty((len(idx), len(tau)))
     seen = idx >= 0
     out[seen] = values[:, idx[seen]].T
@@ -297,13 +302,13 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
             text.append(f"fitted: {o} ({era_label(start, base)}{drift})")
         out["organization_effect"] = text
     elif "org" in post.values:
-        known = {org_key(canonical(o)) for o in post.coords["organization"]}
+        fitted = _fitted_index(post.coords["organization"], rec.orgs) >= 0
         kept = ""
         if "org_switch" in post.values:
             keep = 1.0 - float(np.mean(post.values["org_switch"]))
             kept = f" (kept with probability {keep:.2f}; otherwise a new recipe's own, from the population)"
         out["organization_effect"] = [
-            _population_text(o) if org_key(o) not in known or not o else f"fitted: {o}{kept}" for o in rec.orgs
+            f"fitted: {o}{kept}" if f else _population_text(o) for o, f in zip(rec.orgs, fitted, strict=True)
         ]
     return pd.DataFrame(out, index=range(n))
 
