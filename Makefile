@@ -59,8 +59,8 @@ models: $(STAMP)
 	$(BIN)/python scripts/screen_reference.py
 	$(BIN)/python scripts/fit_benchmark_maps.py
 	$(BIN)/bayes-perflaw backtest --rolling --out reports/rolling \
-		--variants plain,era,era_org,era_method,era_org_drift,bounded,bounded_org
-	$(BIN)/bayes-perflaw backtest --rolling --variants era --bayes-only --benchmark mmlu-pro \
+		--variants plain,era,era_level,era_org,era_method,era_org_drift,bounded,bounded_org
+	$(BIN)/bayes-perflaw backtest --rolling --variants era_level --bayes-only --benchmark mmlu-pro \
 		--out reports/rolling/mmlu_pro
 	$(BIN)/python scripts/rolling_experiments.py
 	$(BIN)/bayes-perflaw report --posterior models/perflaw.nc --out reports/perflaw

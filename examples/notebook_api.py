@@ -62,7 +62,7 @@ if "--fit" in sys.argv:  # a small refit (about 20 s of compilation), then a sav
     from bayes_perflaw.core.paths import reference_table
 
     table = bp.read_table(reference_table())  # the bundled reference table, strings as in the CSV
-    new = bp.PerformanceLaw(variant="era", priors={"kappa": 0}).fit(
+    new = bp.PerformanceLaw(variant="era_level", priors={"kappa": 0}).fit(
         table, sampler="nutpie", draws=300, tune=300, seed=1
     )
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,9 +1,9 @@
 """Compare rolling-origin backtest experiments with the shipped default: reports/rolling/experiments/README.md.
 
 Each experiment is a folder ``reports/rolling/experiments/<name>/`` written by
-``bayes-perflaw backtest --rolling --variants era --bayes-only --priors reports/rolling/experiments/<name>.json
---out reports/rolling/experiments/<name>`` (or ``--variants <variant>`` for a variant, ``VARIANT_OF``); the
-baseline is the ``bayes era`` rows of ``reports/rolling/rolling.csv``.
+``bayes-perflaw backtest --rolling --variants <variant> --bayes-only [--priors reports/rolling/experiments/<name>.json]
+--out reports/rolling/experiments/<name>`` (the variant is read from the run's method); the baseline is the
+default variant's rows of ``reports/rolling/rolling.csv``.
 The rule of the sharpness issue: a change is kept only if the pooled interval score improves and the pooled 90 %
 coverage stays within 0.85-0.95.
 Run: ``python scripts/rolling_experiments.py``.
@@ -19,53 +19,52 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 ROLLING = ROOT / "reports" / "rolling"
 EXPERIMENTS = ROLLING / "experiments"
-# experiments that are a variant rather than a prior change
-VARIANT_OF = {
-    "noise_per_method": "era_method",
-    "bounded_link": "bounded",
-    "org_drift": "era_org_drift",
-    "org_switch": "era_org_switch",
-    "org_nu25": "era_org",
-    "org_tau25": "era_org",
-    "org_kappa": "era_org",
-}
 # experiments whose change became the default (their rows and the default's differ by Monte Carlo only)
-ADOPTED = {"kappa_zero": "adopted: the default since 2026-11-30 (37.7 -> 37.2 against kappa_free_default)"}
+ADOPTED = {
+    "kappa_zero": "adopted: kept in every later default (37.7 -> 37.2 against kappa_free_default)",
+    "level_noise": "improves on era (37.2 -> 35.7); adopted with the tighter walk of level_tau_era_g22",
+    "level_tau_era_g22": "adopted: the default since 2026-11-30 (variant era_level with this prior; 37.2 -> 34.3)",
+}
 # what each experiment ran with besides its change (the default's priors at the time)
+KAPPA, TAU = "kappa ~ Beta(1, 3)", "tau_era ~ Gamma(2, 0.5)"
 RAN_WITH = {
-    "kappa_zero": "kappa ~ Beta(1, 3)",
-    "noise_per_method": "kappa ~ Beta(1, 3)",
-    "tau_era_tight": "kappa ~ Beta(1, 3)",
-    "bounded_link": "kappa ~ Beta(1, 3); ceiling ~ TruncatedNormal(93, 2) on (best score + 0.5, 100)",
-    "org_drift": "kappa ~ Beta(1, 3)",
-    "kappa_free_default": "the default before kappa was fixed at 0 (shipped until 2026-11-30)",
+    "kappa_zero": f"{KAPPA}; {TAU}",
+    "noise_per_method": f"{KAPPA}; {TAU}",
+    "tau_era_tight": KAPPA,
+    "bounded_link": f"{KAPPA}; {TAU}; ceiling ~ TruncatedNormal(93, 2) on (best score + 0.5, 100)",
+    "org_drift": f"{KAPPA}; {TAU}",
+    "kappa_free_default": f"the default before kappa was fixed at 0; {TAU}",
+    **{name: TAU for name in ("era_nu25", "nu_8", "org_kappa", "org_nu25", "org_switch", "org_tau25")},
+    **{name: TAU for name in ("level_noise", "level_nu8")},
 }
 
 
-def rows(name: str, csv: Path, method: str | None = None) -> list[dict]:
-    """The pooled rows of ``method`` (default: the run's only Bayesian method)."""
+def rows(name: str, csv: Path, method: str | None = None) -> tuple[str, list[dict]]:
+    """(the variant, the pooled rows) of ``method`` (default: the run's only Bayesian method)."""
     df = pd.read_csv(csv)
     if method is None:
         method = next(m for m in df["method"] if m.startswith("bayes "))
     df = df[(df["method"] == method) & df["origin"].str.startswith("pooled")]
-    return [{"experiment": name, **r} for r in df.to_dict("records")]
+    return method.removeprefix("bayes "), [{"experiment": name, **r} for r in df.to_dict("records")]
 
 
 def main() -> int:
-    table = rows("default (shipped priors)", ROLLING / "rolling.csv", "bayes era")
+    from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT
+
+    _, table = rows("default (shipped priors)", ROLLING / "rolling.csv", f"bayes {DEFAULT_VARIANT}")
     changes = {}
     for folder in sorted(p for p in EXPERIMENTS.iterdir() if p.is_dir() and (p / "rolling.csv").exists()):
         spec = EXPERIMENTS / f"{folder.name}.json"
-        variant = {"variant": VARIANT_OF[folder.name]} if folder.name in VARIANT_OF else {}
-        changes[folder.name] = {**variant, **(json.loads(spec.read_text()) if spec.exists() else {})}
-        table += rows(folder.name, folder / "rolling.csv")
+        variant, found = rows(folder.name, folder / "rolling.csv")
+        changes[folder.name] = {"variant": variant, **(json.loads(spec.read_text()) if spec.exists() else {})}
+        table += found
     df = pd.DataFrame(table)
     base = df[(df["experiment"] == "default (shipped priors)") & (df["origin"] == "pooled")].iloc[0]
     lines = [
         "# Rolling-backtest experiments",
         "",
-        "Each row: the pooled rows of one rolling run's Bayesian method (9 origins from 2023-01; variant `era` "
-        "unless the change names another). Kept only if the pooled "
+        f"Each row: the pooled rows of one rolling run's Bayesian method (9 origins from 2023-01; the default is "
+        f"variant `{DEFAULT_VARIANT}` with the shipped priors). Kept only if the pooled "
         "interval score improves on the default and pooled 90 % coverage stays within 0.85-0.95 (the sharpness "
         "issue's rule). Generated by `scripts/rolling_experiments.py`.",
         "",

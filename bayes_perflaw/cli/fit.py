@@ -116,7 +116,7 @@ def add_fit_parser(sub) -> None:
 
 
 def add_backtest_parser(sub) -> None:
-    from bayes_perflaw.perflaw.mean import VARIANTS
+    from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, VARIANTS
 
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
     add_sampler_flags(p)
@@ -129,8 +129,8 @@ def add_backtest_parser(sub) -> None:
     )
     p.add_argument(
         "--variants",
-        default="plain,era,era_org",
-        help=f"comma-separated, of {', '.join(VARIANTS)} (default plain,era,era_org)",
+        default=f"plain,era,{DEFAULT_VARIANT},era_org",
+        help=f"comma-separated, of {', '.join(VARIANTS)} (default plain,era,{DEFAULT_VARIANT},era_org)",
     )
     p.add_argument(
         "--rolling",

@@ -27,7 +27,7 @@ from bayes_perflaw.perflaw.laws import perflaw_raw, soft_ceiling
 FLOOR_CENSOR = 30.0  # MMLU points: chance (25) + 5
 SCORE_MIN, SCORE_MAX = 25.0, 100.0
 ERA_STEP = 0.5  # years per era bin
-DEFAULT_VARIANT = "era"  # chosen by the time-split backtest (reports/backtest.md); see README
+DEFAULT_VARIANT = "era_level"  # chosen by the rolling-origin backtest (reports/rolling/); see ARCHITECTURE.md
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class LawVariant:
     org_switch: bool = False  # a release keeps its organisation's offset, or (probability org_switch) draws its own
     link: str = "soft"  # "soft": the law + a soft ceiling above 90, noise on the score; "bounded": chance +
     # (ceiling - chance) * sigmoid, noise on the latent scale (laws.bounded_score)
+    level_noise: bool = False  # the noise scale varies with the predicted score (level_scale)
 
 
 VARIANTS: dict[str, LawVariant] = {
@@ -76,6 +77,13 @@ VARIANTS: dict[str, LawVariant] = {
             org_switch=True,
         ),
         LawVariant(
+            "era_level",
+            "era with a noise scale that varies with the predicted score: sigma * exp(noise_slope * z + noise_curve "
+            "* z^2), z = (mean - 60) / 15 clipped to [-3, 3] (sigma is the noise of a model predicted at 60)",
+            era=True,
+            level_noise=True,
+        ),
+        LawVariant(
             "bounded",
             "era with the bounded link: chance + (ceiling - chance) * sigmoid of the law, the ceiling's prior "
             "~93 truncated to (best reported score, 100), noise on the latent scale",
@@ -95,6 +103,18 @@ VARIANTS: dict[str, LawVariant] = {
     )
 }
 MIXTURE_COMPONENTS = ("inlier", "high", "low")
+
+
+LEVEL_CENTRE, LEVEL_SPREAD, LEVEL_CLIP = 60.0, 15.0, 3.0  # MMLU points; level_scale's z = (mean - 60) / 15
+
+
+def level_scale(mean, slope, curve, xp: Any = np):
+    """Factor on the noise scale of a model whose mean score is ``mean`` (points): ``exp(slope * z + curve * z^2)``
+    with ``z = (mean - 60) / 15`` clipped to [-3, 3] (1 at 60 points). A negative ``curve`` makes the scores of
+    models in mid-range (where a recipe decides whether MMLU has emerged) noisier than those near chance or
+    near the top."""
+    z = xp.clip((mean - LEVEL_CENTRE) / LEVEL_SPREAD, -LEVEL_CLIP, LEVEL_CLIP)
+    return xp.exp(slope * z + curve * z * z)
 
 
 LAW_PARAMS = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa")

@@ -38,6 +38,7 @@ from bayes_perflaw.perflaw.mean import (
     era_label,
     era_labels,
     latent_score,
+    level_scale,
     mean_score,
 )
 from bayes_perflaw.perflaw.priors import CENTRE, PRESETS, USED_BY, prior_config, unused_by
@@ -56,7 +57,7 @@ class PerformanceLaw(BayesModel):
     """Bayesian Performance Law: MMLU (percent) from layers, hidden size, FFN size, tokens (trillions) and
     parameters (billions), with honest predictive intervals.
 
-    ``PerformanceLaw.load()`` reads the shipped posterior; ``PerformanceLaw(variant="era", priors={...}).fit(
+    ``PerformanceLaw.load()`` reads the shipped posterior; ``PerformanceLaw(variant="era_level", priors={...}).fit(
     table, sampler="nutpie", draws=..., tune=..., seed=...)`` fits one to a table (pandas, sizes with units).
     """
 
@@ -171,7 +172,12 @@ class PerformanceLaw(BayesModel):
                 pm.Potential("mmlu_bounded_t4", logp.sum())
             else:
                 mu = pm.Deterministic("mu", mean_score(x, {**rv, "b": b}, effect, xp=pt), dims="obs")
-                self._likelihood(data, mu, sigma[data.source_idx], rv["nu"])
+                sig = sigma[data.source_idx]
+                if variant.level_noise:
+                    slope = priors_mod.create_variable("noise_slope", priors["noise_slope"])
+                    curve = priors_mod.create_variable("noise_curve", priors["noise_curve"])
+                    sig = sig * level_scale(mu, slope, curve, xp=pt)
+                self._likelihood(data, mu, sig, rv["nu"])
         return model
 
     def _extra_coords(self) -> dict[str, Any]:
@@ -245,9 +251,16 @@ class PerformanceLaw(BayesModel):
         """Pointwise log-likelihood (draws, obs) of the reported scores, NumPy."""
         return {"mmlu": self._loglik(data, self._mu(data, values), values)}
 
+    def _sigma(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Each fit row's noise scale (draws, obs): its source kind's, times the level profile for ``era_level``."""
+        sigma = values["sigma"][:, data.source_idx]
+        if self.variant.level_noise:
+            sigma = sigma * level_scale(mu, values["noise_slope"][:, None], values["noise_curve"][:, None])
+        return sigma
+
     def _loglik(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
         """Pointwise log-likelihood for the law's mean ``mu`` (draws, obs) on the likelihood's scale (:meth:`_mu`)."""
-        sigma = values["sigma"][:, data.source_idx]
+        sigma = self._sigma(data, mu, values)
         y = np.maximum(data.y, FLOOR_CENSOR)
         if self.variant.org_switch:  # in blocks of draws: the integral adds a nodes axis
             org, tau, rho = values["org"][:, data.org_idx], values["tau_org"][:, None], values["org_switch"][:, None]
@@ -265,7 +278,7 @@ class PerformanceLaw(BayesModel):
     def _replicate(self, data: FitData, mu: np.ndarray, values: dict[str, np.ndarray], seed: int) -> np.ndarray:
         """Replicated scores on the censored scale (draws, obs): posterior predictive for the PPC."""
         rng = np.random.default_rng(seed)
-        eps = rng.standard_t(np.broadcast_to(values["nu"][:, None], mu.shape)) * values["sigma"][:, data.source_idx]
+        eps = rng.standard_t(np.broadcast_to(values["nu"][:, None], mu.shape)) * self._sigma(data, mu, values)
         if self.variant.org_switch:  # each replicate keeps its organisation's offset or draws its own
             own = values["tau_org"][:, None] * rng.standard_normal(mu.shape)
             switched = rng.random(mu.shape) < values["org_switch"][:, None]

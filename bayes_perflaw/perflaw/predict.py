@@ -31,9 +31,10 @@ from bayes_perflaw.perflaw.laws import (
     perflaw_coefficients,
     perflaw_features,
     perflaw_raw,
+    soft_ceiling,
     soft_ceiling_inplace,
 )
-from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position
+from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position, level_scale
 from bayes_perflaw.perflaw.organisations import canonical
 from bayes_perflaw.perflaw.organisations import key as org_key
 from bayes_perflaw.perflaw.published import paper_mmlu
@@ -367,6 +368,14 @@ def to_scores(latent: np.ndarray, post: Draws | None, eps: np.ndarray | None = N
     return np.clip(latent, SCORE_MIN, SCORE_MAX, out=latent)
 
 
+def scale_by_level(eps: np.ndarray, latent: np.ndarray, post: Draws) -> np.ndarray:
+    """``eps`` (recipes x draws, scaled by the source kind's sigma) times the noise profile at each draw's mean
+    score (:func:`mean.level_scale`), in place, for a posterior of ``era_level``; unchanged for any other."""
+    if "noise_slope" in post.values:
+        eps *= level_scale(soft_ceiling(latent), post.values["noise_slope"], post.values["noise_curve"])
+    return eps
+
+
 def _latent(rec: Recipes, post: Draws, seed: int) -> np.ndarray:
     return add_effects(raw_law(rec.x, post), rec, post, seed)
 
@@ -441,11 +450,12 @@ def _chunk_draws(post: Draws, seed: int, noise: bool) -> Callable[[Recipes], np.
     sigma_t = np.ascontiguousarray(post.values["sigma"].T)  # (source kinds x draws)
 
     def draw(r: Recipes) -> np.ndarray:
-        e = None
+        latent, e = _latent(r, post, seed), None
         if eps is not None:
             e = eps.take(r.keys)
             e *= sigma_t[r.source_idx]
-        return to_scores(_latent(r, post, seed), post, e)
+            scale_by_level(e, latent, post)
+        return to_scores(latent, post, e)
 
     return draw
 

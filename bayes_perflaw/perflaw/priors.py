@@ -51,9 +51,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "kappa": 0.0,
         "sigma": spec("HalfNormal", sigma=5.0),  # evaluation noise per source kind, MMLU points
         "nu": 4.0,  # Student-t degrees of freedom, fixed (a number fixes a parameter; see module doc)
-        # era random walk, points per half year; zero-avoiding (the curated data show a 15-30 point
-        # era effect, and a HalfNormal's mass at 0 made a funnel: divergences, ESS < 400)
-        "tau_era": spec("Gamma", alpha=2.0, beta=0.5),
+        # era random walk, points per half year; zero-avoiding (a HalfNormal's mass at 0 made a funnel:
+        # divergences, ESS < 400). Mean 1, sd 0.7: chosen with era_level by the rolling backtest (pooled interval
+        # score 34.3 against 35.7 with the former Gamma(2, 0.5), mean 4; Gamma(2, 1) 34.8, Gamma(2, 4) 34.9;
+        # reports/rolling/experiments/README.md): most of the era effect is the drift, and a tight walk
+        # extrapolates one half-year with ~1 point of spread instead of ~6
+        "tau_era": spec("Gamma", alpha=2.0, beta=2.0),
         "drift_era": spec("Normal", mu=0.0, sigma=2.0),  # era trend, points per half year
         "tau_org": spec("HalfNormal", sigma=4.0),  # spread of organisation offsets, points
         "tau_org_drift": spec("HalfNormal", sigma=3.0),  # an organisation's drift, points per half year
@@ -91,12 +94,25 @@ PRESETS: dict[str, dict[str, Any]] = {
 # priors only some variants use: merged into every preset (so a --priors file may set them for a backtest of
 # several variants) and dropped from a model of any other variant (so its priors, and its model id, do not
 # change when a variant is added); era_org_switch's probability that a release leaves its organisation's offset
-# (a new recipe), mean 0.29 in the paper preset
+# (a new recipe), mean 0.29 in the paper preset; era_level's noise profile over the predicted score
+# (mean.level_scale): log-linear and log-quadratic terms in z = (mean - 60) / 15, centred on a constant noise
 VARIANT_PRIORS: dict[str, dict[str, Any]] = {
-    "paper": {"org_switch": spec("Beta", alpha=2.0, beta=5.0)},
-    "weak": {"org_switch": spec("Beta", alpha=1.0, beta=1.0)},
+    "paper": {
+        "org_switch": spec("Beta", alpha=2.0, beta=5.0),
+        "noise_slope": spec("Normal", mu=0.0, sigma=0.5),
+        "noise_curve": spec("Normal", mu=0.0, sigma=0.25),
+    },
+    "weak": {
+        "org_switch": spec("Beta", alpha=1.0, beta=1.0),
+        "noise_slope": spec("Normal", mu=0.0, sigma=1.0),
+        "noise_curve": spec("Normal", mu=0.0, sigma=0.5),
+    },
 }
-USED_BY: dict[str, tuple[str, ...]] = {"org_switch": ("era_org_switch",)}
+USED_BY: dict[str, tuple[str, ...]] = {
+    "org_switch": ("era_org_switch",),
+    "noise_slope": ("era_level",),
+    "noise_curve": ("era_level",),
+}
 
 
 def unused_by(variant: str) -> list[str]:

@@ -608,8 +608,15 @@ FIT = [
         "fit priors of another variant",
         "fit --priors {i}/p.json --out {o}/f.nc",
         ("p.json", "--priors"),
-        "variant 'era' has no prior 'org_switch' (a prior of era_org_switch only)",
+        "variant 'era_level' has no prior 'org_switch' (a prior of era_org_switch only)",
         files={"p.json": '{"org_switch": 0.2}'},
+    ),
+    case(
+        "fit priors of the level variant",
+        "fit --variant era --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "variant 'era' has no prior 'noise_slope' (a prior of era_level only)",
+        files={"p.json": '{"noise_slope": -0.3}'},
     ),
     case(
         "fit priors bad value",

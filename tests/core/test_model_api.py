@@ -158,12 +158,13 @@ def test_notebook_example_runs_in_a_fresh_directory(tmp_path):
 def test_saved_fit_is_this_model_on_this_data(tmp_path):
     """What `fit --skip-if-current` and the FLP backtest's reuse ask: the same model id and the same data file."""
     shipped, ref = ROOT / "models" / "perflaw.nc", reference_table()
-    assert bp.PerformanceLaw(variant="era").saved_fit(shipped, ref) is not None
-    assert bp.PerformanceLaw(variant="era_org").saved_fit(shipped, ref) is None  # another variant
-    assert bp.PerformanceLaw(variant="era", priors={"kappa": 0.5}).saved_fit(shipped, ref) is None  # other priors
+    assert bp.PerformanceLaw(variant="era_level").saved_fit(shipped, ref) is not None
+    assert bp.PerformanceLaw().saved_fit(shipped, ref) is not None  # the default variant is the shipped one
+    assert bp.PerformanceLaw(variant="era").saved_fit(shipped, ref) is None  # another variant
+    assert bp.PerformanceLaw(priors={"kappa": 0.5}).saved_fit(shipped, ref) is None  # other priors
     other = tmp_path / "ref.csv"
     other.write_bytes(ref.read_bytes() + b"\n")
-    assert bp.PerformanceLaw(variant="era").saved_fit(shipped, other) is None  # another data file
+    assert bp.PerformanceLaw().saved_fit(shipped, other) is None  # another data file
     assert bp.PerformanceLaw().saved_fit(tmp_path / "missing.nc", ref) is None
     ladder, flp = data_dir() / "flp" / "olmo_ladder.csv", ROOT / "models" / "flp-olmo.nc"
     assert bp.FLP().saved_fit(flp, ladder) is not None

@@ -261,7 +261,7 @@ def test_missing_era_metadata_is_refused_at_load(shipped, key):
     with h5py.File(shipped, "r+") as f:
         del f["posterior"].attrs[f"bp_{key}"]
     msg = refused(shipped, f"lacks the metadata {key!r} (attribute bp_{key} of group 'posterior')", idata=False)
-    assert "perflaw posterior of variant 'era'" in msg
+    assert "perflaw posterior of variant 'era_level'" in msg
 
 
 def test_missing_era_start_fails_the_predict_command_cleanly(shipped, tmp_path):

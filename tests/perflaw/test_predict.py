@@ -15,7 +15,7 @@ from bayes_perflaw.core.errors import DataError, PosteriorFileError
 from bayes_perflaw.core.paths import default_posterior, reference_table
 from bayes_perflaw.core.posterior import file_hash, load_draws
 from bayes_perflaw.core.tables import read_table
-from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT
+from bayes_perflaw.perflaw.mean import DEFAULT_VARIANT, level_scale
 from bayes_perflaw.perflaw.predict import effects, latent_mean, predict_bayes, predictive_draws, recipes_for
 from bayes_perflaw.perflaw.schema import validate
 
@@ -94,8 +94,12 @@ def test_numpy_mean_equals_the_pymc_model_mean(post):
     from bayes_perflaw.perflaw.likelihood import censored_t_logp_scipy
 
     fixed["sigma"] = post.values["sigma"][k]
-    loglik_pymc = pm.do(model, fixed)["mmlu_censored_t4"].eval()
     sigma = post.values["sigma"][k][data.source_idx]
+    if "noise_slope" in post.values:  # era_level: each row's noise scaled by the profile at its mean
+        fixed.update(noise_slope=post.values["noise_slope"][k], noise_curve=post.values["noise_curve"][k])
+        sigma = sigma * level_scale(mu_numpy, fixed["noise_slope"], fixed["noise_curve"])
+        assert sigma.max() / sigma.min() > 1.5  # the profile varies over the table
+    loglik_pymc = pm.do(model, fixed)["mmlu_censored_t4"].eval()
     loglik_scipy = censored_t_logp_scipy(np.maximum(data.y, 30.0), data.censored, mu_numpy, sigma, 4.0).sum()
     loglik_numpy = spec.loglik(data, one.values)["mmlu"].sum()
     assert data.censored.sum() >= 1 and loglik_pymc == pytest.approx(loglik_scipy, rel=1e-10)
