@@ -44,6 +44,7 @@ REQUIRED_BY_VARIANT = {
     ("perflaw", "era_org"): (*_ERA_VARS, "org", "tau_org", "organization"),
     ("perflaw", "era_method"): _ERA_VARS,
     ("perflaw", "era_level"): (*_ERA_VARS, "noise_slope", "noise_curve"),  # without them: a constant noise
+    ("perflaw", "era_org_level"): (*_ERA_VARS, "noise_slope", "noise_curve", "org", "tau_org", "organization"),
     ("perflaw", "bounded"): (*_ERA_VARS, "ceiling"),
     ("perflaw", "era_org_drift"): (*_ERA_VARS, "org_state", "tau_org", "tau_org_drift", "org_epoch"),
     ("perflaw", "era_org_switch"): (*_ERA_VARS, "org", "tau_org", "org_switch", "organization"),
@@ -79,6 +80,7 @@ REQUIRED_META_BY_VARIANT: dict[tuple[str, str], tuple[str, ...]] = {
     ("perflaw", "era_org"): ERA_META,
     ("perflaw", "era_method"): ERA_META,
     ("perflaw", "era_level"): ERA_META,
+    ("perflaw", "era_org_level"): ERA_META,
     ("perflaw", "bounded"): (*ERA_META, "link"),
     ("perflaw", "era_org_drift"): (*ERA_META, "org_epoch_org", "org_epoch_bin"),
     ("perflaw", "era_org_switch"): ERA_META,

@@ -84,6 +84,13 @@ VARIANTS: dict[str, LawVariant] = {
             level_noise=True,
         ),
         LawVariant(
+            "era_org_level",
+            "era_level + organisation offsets with partial pooling",
+            era=True,
+            org=True,
+            level_noise=True,
+        ),
+        LawVariant(
             "bounded",
             "era with the bounded link: chance + (ceiling - chance) * sigmoid of the law, the ceiling's prior "
             "~93 truncated to (best reported score, 100), noise on the latent scale",
@@ -114,7 +121,19 @@ def level_scale(mean, slope, curve, xp: Any = np):
     models in mid-range (where a recipe decides whether MMLU has emerged) noisier than those near chance or
     near the top."""
     z = xp.clip((mean - LEVEL_CENTRE) / LEVEL_SPREAD, -LEVEL_CLIP, LEVEL_CLIP)
-    return xp.exp(slope * z + curve * z * z)
+    return xp.exp((curve * z + slope) * z)
+
+
+def level_scale_inplace(mean: np.ndarray, slope, curve) -> np.ndarray:
+    """:func:`level_scale` for NumPy, overwriting ``mean`` (recipes x draws; ``slope``, ``curve`` per draw) and
+    allocating one array: twice as fast on the prediction path, where it runs over every cell."""
+    mean -= LEVEL_CENTRE
+    mean /= LEVEL_SPREAD
+    z = np.clip(mean, -LEVEL_CLIP, LEVEL_CLIP, out=mean)
+    out = z * curve
+    out += slope
+    out *= z
+    return np.exp(out, out=out)
 
 
 LAW_PARAMS = ("w1", "w2", "w3", "w4", "b", "gamma", "beta", "kappa")

@@ -31,10 +31,9 @@ from bayes_perflaw.perflaw.laws import (
     perflaw_coefficients,
     perflaw_features,
     perflaw_raw,
-    soft_ceiling,
     soft_ceiling_inplace,
 )
-from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position, level_scale
+from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_label, era_position, level_scale_inplace
 from bayes_perflaw.perflaw.organisations import canonical
 from bayes_perflaw.perflaw.organisations import key as org_key
 from bayes_perflaw.perflaw.published import paper_mmlu
@@ -372,7 +371,8 @@ def scale_by_level(eps: np.ndarray, latent: np.ndarray, post: Draws) -> np.ndarr
     """``eps`` (recipes x draws, scaled by the source kind's sigma) times the noise profile at each draw's mean
     score (:func:`mean.level_scale`), in place, for a posterior of ``era_level``; unchanged for any other."""
     if "noise_slope" in post.values:
-        eps *= level_scale(soft_ceiling(latent), post.values["noise_slope"], post.values["noise_curve"])
+        mean = soft_ceiling_inplace(latent.copy())
+        eps *= level_scale_inplace(mean, post.values["noise_slope"], post.values["noise_curve"])
     return eps
 
 

@@ -110,8 +110,8 @@ VARIANT_PRIORS: dict[str, dict[str, Any]] = {
 }
 USED_BY: dict[str, tuple[str, ...]] = {
     "org_switch": ("era_org_switch",),
-    "noise_slope": ("era_level",),
-    "noise_curve": ("era_level",),
+    "noise_slope": ("era_level", "era_org_level"),
+    "noise_curve": ("era_level", "era_org_level"),
 }
 
 

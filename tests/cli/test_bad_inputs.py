@@ -615,7 +615,7 @@ FIT = [
         "fit priors of the level variant",
         "fit --variant era --priors {i}/p.json --out {o}/f.nc",
         ("p.json", "--priors"),
-        "variant 'era' has no prior 'noise_slope' (a prior of era_level only)",
+        "variant 'era' has no prior 'noise_slope' (a prior of era_level, era_org_level only)",
         files={"p.json": '{"noise_slope": -0.3}'},
     ),
     case(

@@ -66,7 +66,9 @@ def test_organisation_epochs_by_hand():
 
 
 @pytest.mark.filterwarnings("ignore:The effect of Potentials")
-@pytest.mark.parametrize("variant", ["bounded", "bounded_org", "era_org_drift", "era_org_switch", "era_level"])
+@pytest.mark.parametrize(
+    "variant", ["bounded", "bounded_org", "era_org_drift", "era_org_switch", "era_level", "era_org_level"]
+)
 def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw(variant):
     """The PyMC model's log-likelihood at a draw of every free variable equals the NumPy one used for LOO."""
     pm = pytest.importorskip("pymc")

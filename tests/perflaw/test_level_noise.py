@@ -11,7 +11,7 @@ import pytest
 
 from bayes_perflaw.core.paths import default_posterior
 from bayes_perflaw.core.posterior import Draws, load_draws
-from bayes_perflaw.perflaw.mean import level_scale
+from bayes_perflaw.perflaw.mean import level_scale, level_scale_inplace
 from bayes_perflaw.perflaw.plan import Grid, plan
 from bayes_perflaw.perflaw.predict import predict_bayes
 from bayes_perflaw.perflaw.schema import validate
@@ -30,6 +30,14 @@ from bayes_perflaw.perflaw.schema import validate
 )
 def test_level_scale_by_hand(mean, slope, curve, expect):
     assert float(level_scale(np.array(mean), slope, curve)) == pytest.approx(expect, rel=1e-12)
+
+
+def test_level_scale_inplace_equals_level_scale():
+    rng = np.random.default_rng(1)
+    mean = rng.uniform(0.0, 110.0, (50, 40))  # inside and outside the clip
+    slope, curve = rng.normal(-0.4, 0.2, 40), rng.normal(0.0, 0.2, 40)
+    expect = level_scale(mean, slope, curve)
+    assert level_scale_inplace(mean.copy(), slope, curve) == pytest.approx(expect, rel=1e-13)
 
 
 def test_level_scale_is_the_same_in_pytensor():
