@@ -25,6 +25,13 @@ ADOPTED = {
     "level_noise": "improves on era (37.2 -> 35.7); adopted with the tighter walk of level_tau_era_g22",
     "level_tau_era_g22": "adopted: the default since 2026-11-30 (variant era_level with this prior; 37.2 -> 34.3)",
 }
+# experiments that improved the pooled score but were not adopted, and why
+NOT_ADOPTED = {
+    "soft_knee85": "improves by 0.4 (1 %), not adopted: one constant tuned on the yardstick; a learned knee (a "
+    "parameter with a prior) is the principled version and the next experiment",
+}
+# code changes an experiment ran with (not expressible as priors; the code was restored after the run)
+CODE_CHANGE = {"soft_knee85": "soft ceiling's knee at 85 (asymptote 95) instead of 90 (laws.CEILING_KNEE)"}
 # what each experiment ran with besides its change (the default's priors at the time)
 KAPPA, TAU = "kappa ~ Beta(1, 3)", "tau_era ~ Gamma(2, 0.5)"
 RAN_WITH = {
@@ -57,6 +64,8 @@ def main() -> int:
         spec = EXPERIMENTS / f"{folder.name}.json"
         variant, found = rows(folder.name, folder / "rolling.csv")
         changes[folder.name] = {"variant": variant, **(json.loads(spec.read_text()) if spec.exists() else {})}
+        if folder.name in CODE_CHANGE:
+            changes[folder.name]["code"] = CODE_CHANGE[folder.name]
         table += found
     df = pd.DataFrame(table)
     base = df[(df["experiment"] == "default (shipped priors)") & (df["origin"] == "pooled")].iloc[0]
@@ -82,6 +91,8 @@ def main() -> int:
             better = r["interval_score"] < base["interval_score"]
             calibrated = 0.85 <= r["cover90"] <= 0.95
             verdict = "improves" if better and calibrated else "no gain"
+            if r["experiment"] in NOT_ADOPTED and verdict == "improves":
+                verdict = NOT_ADOPTED[r["experiment"]]
             if r["experiment"] in ADOPTED:  # the same configuration as today's default: their gap is Monte Carlo
                 verdict = ADOPTED[r["experiment"]]
         lines.append(
