@@ -23,15 +23,18 @@ EXPERIMENTS = ROLLING / "experiments"
 ADOPTED = {
     "kappa_zero": "adopted: kept in every later default (37.7 -> 37.2 against kappa_free_default)",
     "level_noise": "improves on era (37.2 -> 35.7); adopted with the tighter walk of level_tau_era_g22",
-    "level_tau_era_g22": "adopted: the default since 2026-11-30 (variant era_level with this prior; 37.2 -> 34.3)",
+    "level_tau_era_g22": "adopted: variant era_level with this prior (37.2 -> 34.3)",
+    "soft_knee80": "adopted: the default's soft ceiling since 2026-11-30 (34.3 -> 32.7; mean.LAW_KNEE)",
 }
 # experiments that improved the pooled score but were not adopted, and why
 NOT_ADOPTED = {
-    "soft_knee85": "improves by 0.4 (1 %), not adopted: one constant tuned on the yardstick; a learned knee (a "
-    "parameter with a prior) is the principled version and the next experiment",
+    "soft_knee85": "improves by 0.4 (1 %); superseded by soft_knee80",
 }
 # code changes an experiment ran with (not expressible as priors; the code was restored after the run)
-CODE_CHANGE = {"soft_knee85": "soft ceiling's knee at 85 (asymptote 95) instead of 90 (laws.CEILING_KNEE)"}
+CODE_CHANGE = {
+    "soft_knee85": "soft ceiling's knee at 85 (asymptote 95) instead of 90 (laws.CEILING_KNEE)",
+    "soft_knee80": "soft ceiling's knee at 80 (asymptote 90) instead of 90 (laws.CEILING_KNEE)",
+}
 # what each experiment ran with besides its change (the default's priors at the time)
 KAPPA, TAU = "kappa ~ Beta(1, 3)", "tau_era ~ Gamma(2, 0.5)"
 RAN_WITH = {
@@ -44,6 +47,20 @@ RAN_WITH = {
     **{name: TAU for name in ("era_nu25", "nu_8", "org_kappa", "org_nu25", "org_switch", "org_tau25")},
     **{name: TAU for name in ("level_noise", "level_nu8")},
 }
+
+
+def ran_with(name: str) -> str:
+    """What ``name`` ran with besides its change; every experiment but the default's own ran with the published
+    soft-ceiling knee (90)."""
+    parts = [RAN_WITH[name]] if name in RAN_WITH else []
+    if name in changes_before_knee():
+        parts.append("soft-ceiling knee 90")
+    return "; ".join(parts) or "–"
+
+
+def changes_before_knee() -> set[str]:
+    """Experiments run before the default's soft-ceiling knee moved to 80 (all folders but soft_knee80)."""
+    return {p.name for p in EXPERIMENTS.iterdir() if p.is_dir()} - {"soft_knee80"}
 
 
 def rows(name: str, csv: Path, method: str | None = None) -> tuple[str, list[dict]]:
@@ -96,7 +113,7 @@ def main() -> int:
             if r["experiment"] in ADOPTED:  # the same configuration as today's default: their gap is Monte Carlo
                 verdict = ADOPTED[r["experiment"]]
         lines.append(
-            f"| {r['experiment']} | {change} | {RAN_WITH.get(r['experiment'], '–')} "
+            f"| {r['experiment']} | {change} | {ran_with(r['experiment'])} "
             f"| {r['origin']} | {r['n']} | {r['mae']:.2f} | {r['cover90']:.2f} | "
             f"{r['median_width90']:.1f} | {r['interval_score']:.1f} | {verdict} |"
         )

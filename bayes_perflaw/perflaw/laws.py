@@ -80,9 +80,10 @@ def perflaw_raw(x: LawInputs, w1, w2, w3, w4, b, gamma, beta=0.5, kappa=0.0, xp:
     return perflaw_raw_from_logs(x.ln_layers, x.ln_hidden, ln_d, ln_t_eff, q, w1, w2, w3, w4, b, gamma)
 
 
-def soft_ceiling(raw, xp: Any = np):
-    """Identity up to 90, then 90 + 10*tanh(0.1*raw - 9): continuous, slope 1 at 90, below 100."""
-    return xp.where(raw > CEILING_KNEE, CEILING_KNEE + 10.0 * xp.tanh(0.1 * raw - 9.0), raw)
+def soft_ceiling(raw, xp: Any = np, knee: float = CEILING_KNEE):
+    """Identity up to the knee, then knee + 10*tanh((raw - knee)/10): continuous, slope 1 at the knee, below
+    knee + 10. The published tool's knee is 90 (so below 100); the Bayesian law's is ``mean.LAW_KNEE``."""
+    return xp.where(raw > knee, knee + 10.0 * xp.tanh(0.1 * (raw - knee)), raw)
 
 
 def bounded_score(eta, ceiling, floor=CHANCE_MMLU, xp: Any = np):
@@ -124,11 +125,11 @@ def bounded_log_slope(score, ceiling, floor=CHANCE_MMLU, xp: Any = np):
     return float(np.log(4.0)) + xp.log(p) + xp.log1p(-p)
 
 
-def soft_ceiling_inplace(raw: np.ndarray) -> np.ndarray:
+def soft_ceiling_inplace(raw: np.ndarray, knee: float = CEILING_KNEE) -> np.ndarray:
     """:func:`soft_ceiling` of a NumPy array, in place (only the entries above the knee are touched)."""
-    above = raw > CEILING_KNEE
+    above = raw > knee
     if above.any():
-        raw[above] = CEILING_KNEE + 10.0 * np.tanh(0.1 * raw[above] - 9.0)
+        raw[above] = knee + 10.0 * np.tanh(0.1 * (raw[above] - knee))
     return raw
 
 

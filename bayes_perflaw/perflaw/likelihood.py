@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from bayes_perflaw.perflaw.laws import bounded_eta, bounded_log_slope, soft_ceiling
+from bayes_perflaw.perflaw.laws import CEILING_KNEE, bounded_eta, bounded_log_slope, soft_ceiling
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
 
 T4_LOG_NORM = float(np.log(0.75) - np.log(2.0))  # log Gamma(5/2) - log Gamma(2) - log(sqrt(4 pi)) = log(3/8)
@@ -72,16 +72,16 @@ def _logsumexp_last(a, xp: Any = np):
     return m.max(axis=-1) + xp.log(xp.exp(a - m).sum(axis=-1))
 
 
-def switch_t4_logp(y, censored, latent, org, sigma, tau, rho, xp: Any = np):
+def switch_t4_logp(y, censored, latent, org, sigma, tau, rho, xp: Any = np, knee: float = CEILING_KNEE):
     """Log-likelihood of the organisation-switch variant (``era_org_switch``), pointwise:
     ``log[(1 - rho) p(y | c(latent + org)) + rho * integral p(y | c(latent + tau z)) N(z; 0, 1) dz]``, p the
     censored Student-t(4) of :func:`censored_t4_logp` with scale ``sigma`` and c the soft ceiling
     (:func:`bayes_perflaw.perflaw.laws.soft_ceiling`): the model keeps its organisation's offset ``org`` or, with
     probability ``rho``, is a new recipe with its own offset from the population N(0, tau). ``latent``: the law
-    plus the era effect. Arrays broadcast (points; ``rho`` a probability)."""
-    keep = censored_t4_logp(y, censored, soft_ceiling(latent + org, xp=xp), sigma, xp=xp)
+    plus the era effect; ``knee``: the soft ceiling's. Arrays broadcast (points; ``rho`` a probability)."""
+    keep = censored_t4_logp(y, censored, soft_ceiling(latent + org, xp=xp, knee=knee), sigma, xp=xp)
     last = lambda v: xp.expand_dims(v, -1)  # noqa: E731 - the integral's nodes on a new last axis
-    own_mu = soft_ceiling(last(latent) + last(tau) * SWITCH_NODES, xp=xp)
+    own_mu = soft_ceiling(last(latent) + last(tau) * SWITCH_NODES, xp=xp, knee=knee)
     own = _logsumexp_last(
         SWITCH_LOG_WEIGHTS + censored_t4_logp(last(y), last(censored), own_mu, last(sigma), xp=xp), xp=xp
     )

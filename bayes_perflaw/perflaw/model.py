@@ -31,6 +31,7 @@ from bayes_perflaw.perflaw.mean import (
     DEFAULT_VARIANT,
     ERA_STEP,
     FLOOR_CENSOR,
+    LAW_KNEE,
     SCORE_MAX,
     VARIANTS,
     LawVariant,
@@ -161,7 +162,8 @@ class PerformanceLaw(BayesModel):
                 latent = latent_score(x, {**rv, "b": b}, effect, xp=pt)
                 y = np.maximum(data.y, FLOOR_CENSOR)
                 sig = sigma[data.source_idx]
-                logp = switch_t4_logp(y, data.censored, latent, org[data.org_idx], sig, tau_o, rho, xp=pt)
+                org_i = org[data.org_idx]
+                logp = switch_t4_logp(y, data.censored, latent, org_i, sig, tau_o, rho, xp=pt, knee=LAW_KNEE)
                 pm.Potential("mmlu_switch_t4", logp.sum())
             elif variant.link == "bounded":
                 ceiling = self._ceiling(ceiling_min(data.y))
@@ -220,6 +222,7 @@ class PerformanceLaw(BayesModel):
             "centre": list(CENTRE),
             "floor_censor": FLOOR_CENSOR,
             "link": self.variant.link,
+            "ceiling_knee": LAW_KNEE,
             **(
                 {"org_epoch_org": [data.orgs[o] for o in data.epochs.org], "org_epoch_bin": data.epochs.bin.tolist()}
                 if data.epochs is not None
@@ -267,7 +270,7 @@ class PerformanceLaw(BayesModel):
             out = np.empty_like(mu)
             for i in range(0, len(mu), SWITCH_BLOCK):
                 b = slice(i, i + SWITCH_BLOCK)
-                out[b] = switch_t4_logp(y, data.censored, mu[b], org[b], sigma[b], tau[b], rho[b])
+                out[b] = switch_t4_logp(y, data.censored, mu[b], org[b], sigma[b], tau[b], rho[b], knee=LAW_KNEE)
             return out
         if self.variant.link == "bounded":
             return bounded_t4_logp(y, data.censored, mu, sigma, values["ceiling"][:, None])
@@ -282,7 +285,7 @@ class PerformanceLaw(BayesModel):
         if self.variant.org_switch:  # each replicate keeps its organisation's offset or draws its own
             own = values["tau_org"][:, None] * rng.standard_normal(mu.shape)
             switched = rng.random(mu.shape) < values["org_switch"][:, None]
-            mu = soft_ceiling(mu + np.where(switched, own, values["org"][:, data.org_idx]))
+            mu = soft_ceiling(mu + np.where(switched, own, values["org"][:, data.org_idx]), knee=LAW_KNEE)
         if self.variant.link == "bounded":
             return np.maximum(bounded_score(mu + eps, values["ceiling"][:, None]), FLOOR_CENSOR)
         return np.clip(mu + eps, FLOOR_CENSOR, SCORE_MAX)

@@ -25,6 +25,7 @@ from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_generator, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
 from bayes_perflaw.perflaw.laws import (
+    CEILING_KNEE,
     LawInputs,
     bounded_score_inplace,
     instability_q,
@@ -353,6 +354,12 @@ def bounded(post: Draws | None) -> bool:
     return post is not None and post.meta.get("link", "soft") == "bounded"
 
 
+def ceiling_knee(post: Draws | None) -> float:
+    """The soft link's knee a posterior was fitted with (points; 90, the published tool's, for files that predate
+    the metadata and for the published law, ``post=None``)."""
+    return CEILING_KNEE if post is None else float(post.meta.get("ceiling_knee", CEILING_KNEE))
+
+
 def to_scores(latent: np.ndarray, post: Draws | None, eps: np.ndarray | None = None) -> np.ndarray:
     """Scores from the law's latent values (recipes x draws), in place, with the evaluation noise ``eps`` (already
     scaled; None: the mean). Bounded link: noise on the latent scale, then chance + (ceiling - chance) * sigmoid,
@@ -361,7 +368,7 @@ def to_scores(latent: np.ndarray, post: Draws | None, eps: np.ndarray | None = N
         if eps is not None:
             latent += eps
         return bounded_score_inplace(latent, post.values["ceiling"])
-    soft_ceiling_inplace(latent)
+    soft_ceiling_inplace(latent, ceiling_knee(post))
     if eps is not None:
         latent += eps
     return np.clip(latent, SCORE_MIN, SCORE_MAX, out=latent)
@@ -371,7 +378,7 @@ def scale_by_level(eps: np.ndarray, latent: np.ndarray, post: Draws) -> np.ndarr
     """``eps`` (recipes x draws, scaled by the source kind's sigma) times the noise profile at each draw's mean
     score (:func:`mean.level_scale`), in place, for a posterior of ``era_level``; unchanged for any other."""
     if "noise_slope" in post.values:
-        mean = soft_ceiling_inplace(latent.copy())
+        mean = soft_ceiling_inplace(latent.copy(), ceiling_knee(post))
         eps *= level_scale_inplace(mean, post.values["noise_slope"], post.values["noise_curve"])
     return eps
 
@@ -385,7 +392,7 @@ def latent_mean(df: pd.DataFrame, post: Draws, seed: int = DEFAULT_SEED, link: b
     latent = _latent(recipes_for(df, post, seed, noise=False), post, seed)
     if not link:
         return latent
-    return to_scores(latent, post) if bounded(post) else soft_ceiling_inplace(latent)
+    return to_scores(latent, post) if bounded(post) else soft_ceiling_inplace(latent, ceiling_knee(post))
 
 
 class Noise:

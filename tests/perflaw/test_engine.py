@@ -68,6 +68,7 @@ def test_matrix_path_equals_the_law_for_dense_and_moe_rows(post):
 def test_soft_ceiling_inplace_equals_soft_ceiling():
     raw = np.linspace(0, 200, 4000).reshape(4, -1)
     assert soft_ceiling_inplace(raw.copy()) == pytest.approx(soft_ceiling(raw), abs=1e-12)
+    assert soft_ceiling_inplace(raw.copy(), 80.0) == pytest.approx(soft_ceiling(raw, knee=80.0), abs=1e-12)
 
 
 def test_unseen_organisations_share_their_offset_and_future_bins_their_era(post):

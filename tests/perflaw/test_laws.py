@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,6 +48,16 @@ def test_soft_ceiling_is_continuous_with_unit_slope_and_below_100():
     assert above - below == pytest.approx(2 * eps, rel=1e-3)
     assert 99.99 < laws.soft_ceiling(np.array(150.0)) < 100  # 90 + 10 tanh(6)
     assert laws.bound_score(np.array([-10.0, 25.0, 50.0])).tolist() == [25.0, 25.0, 50.0]
+
+
+def test_soft_ceiling_with_another_knee_by_hand():
+    """The Bayesian law's knee (80): identity up to it, 80 + 10 tanh((raw - 80)/10) above, so never above 90."""
+    got = laws.soft_ceiling(np.array([70.0, 80.0, 95.0, 150.0]), knee=80.0)
+    assert got.tolist() == pytest.approx([70.0, 80.0, 80.0 + 10.0 * math.tanh(1.5), 80.0 + 10.0 * math.tanh(7.0)])
+    assert got.max() < 90.0
+    eps = 1e-6
+    below, above = laws.soft_ceiling(np.array([80 - eps, 80 + eps]), knee=80.0)
+    assert above - below == pytest.approx(2 * eps, rel=1e-3)
 
 
 def test_effective_tokens_caps_at_1000_tokens_per_parameter():

@@ -98,3 +98,22 @@ def test_planner_noise_follows_the_profile(posts):
     factor = level_scale(mean, -0.5, 0.1)
     got = (scaled["mmlu_hi"] - mean).to_numpy()
     assert got == pytest.approx((plain["mmlu_hi"] - mean).to_numpy() * factor, rel=1e-9)
+
+
+def test_the_knee_a_posterior_was_fitted_with_bounds_its_means():
+    """The shipped posterior records the soft link's knee (80): a giant recipe's mean stays below 90; a file without
+    the record (fitted before it existed) gets the published tool's 90."""
+    from bayes_perflaw.perflaw.laws import soft_ceiling
+    from bayes_perflaw.perflaw.mean import LAW_KNEE
+    from bayes_perflaw.perflaw.predict import ceiling_knee, latent_mean
+
+    post = load_draws(default_posterior())
+    assert ceiling_knee(post) == LAW_KNEE == 80.0 and ceiling_knee(None) == 90.0
+    cols = {"num_hidden_layers": 126, "hidden_size": 16384, "intermediate_size": 53248, "release": "2024-07"}
+    giant = validate(pd.DataFrame({"model": ["g"], "tokens_T": [30.0], "params_B": [405.0], **cols}))
+    raw = latent_mean(giant, post, link=False)[0]
+    assert np.median(raw) > 90.0  # the law alone would pass the old knee
+    mean = latent_mean(giant, post)[0]
+    assert mean == pytest.approx(soft_ceiling(raw, knee=80.0), abs=1e-9) and mean.max() < 90.0
+    old = Draws(post.kind, {k: v for k, v in post.meta.items() if k != "ceiling_knee"}, post.values, post.coords)
+    assert latent_mean(giant, old)[0] == pytest.approx(soft_ceiling(raw), abs=1e-9)
