@@ -354,6 +354,12 @@ class PerformanceLaw(BayesModel):
 
         return era(self)
 
+    def plot_noise(self, kind: str | None = None):
+        """(fig, ax): the noise scale against the predicted score (``era_level``; median and 90 % interval)."""
+        from bayes_perflaw.perflaw.plots import noise_profile
+
+        return noise_profile(self, kind)
+
     def plot_partial(self, column: str = "tokens_T", recipe=None, values=None, prob: float = 0.9):
         """(fig, ax): predicted MMLU against one input (e.g. ``"tokens_T"``, ``"params_B"``), the others held
         at ``recipe`` (default: a Llama-3-8B-shaped recipe), with the ``prob`` band."""

@@ -62,6 +62,34 @@ def era(law):
     return fig, ax
 
 
+def noise_profile(law, kind: str | None = None, means=None):
+    """(fig, ax): the evaluation noise scale (points) against the predicted score, posterior median and 90 %
+    interval, for source kind ``kind`` (default: the developer's report) of a posterior of ``era_level``."""
+    import matplotlib.pyplot as plt
+
+    from bayes_perflaw.perflaw.mean import level_scale
+    from bayes_perflaw.perflaw.predict import default_kind
+
+    v = law.draws.values
+    if "noise_slope" not in v:
+        raise ValueError(f"variant {law.variant_name!r} has a constant noise scale (no noise profile)")
+    kinds = law.draws.coords["source_kind"]
+    kind = kind or default_kind(kinds)
+    means = np.linspace(25.0, 90.0, 66) if means is None else np.asarray(means, dtype=float)
+    profile = level_scale(means, v["noise_slope"][:, None], v["noise_curve"][:, None])  # (draws, means)
+    scale = v["sigma"][:, kinds.index(kind), None] * profile
+    lo, med, hi = np.quantile(scale, [0.05, 0.5, 0.95], axis=0)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.fill_between(means, lo, hi, alpha=0.3, label="90 % interval")
+    ax.plot(means, med, label="median")
+    ax.set_xlabel("predicted MMLU (points)")
+    ax.set_ylabel(f"noise scale, {kind} (points)")
+    ax.set_title("Evaluation noise against the predicted score")
+    ax.legend()
+    fig.tight_layout()
+    return fig, ax
+
+
 def dense_shape(params_B: float) -> dict[str, float]:
     """A Llama-shaped dense recipe of ``params_B`` billion parameters: layers = hidden / 128, gated FFN of 3.5 x
     hidden, so parameters ~ 14.5 x layers x hidden^2 (Llama-3-8B: 32 x 4096 x 14336, 7.8 B by this count)."""

@@ -337,6 +337,15 @@ def write_report(posterior: str | Path, out_dir: str | Path, reports_dir: str | 
             "Posterior median and 90 % interval of the release-time effect per half-year bin (0 = the latest bin).",
             lambda: era(law)[0],
         )
+        if "noise_slope" in draws.values:
+            from bayes_perflaw.perflaw.plots import noise_profile
+
+            figures["noise"] = figure(
+                "Noise against the predicted score",
+                "Posterior median and 90 % interval of the developer-report noise scale at each predicted score "
+                "(variant era_level): scores where MMLU emerges vary most with the recipe.",
+                lambda: noise_profile(law)[0],
+            )
         for col, what in (("tokens_T", "training tokens"), ("params_B", "size (layers, width and FFN together)")):
             figures[f"partial_{col}"] = figure(
                 f"Predicted MMLU against {what}",

@@ -117,3 +117,27 @@ def test_the_knee_a_posterior_was_fitted_with_bounds_its_means():
     assert mean == pytest.approx(soft_ceiling(raw, knee=80.0), abs=1e-9) and mean.max() < 90.0
     old = Draws(post.kind, {k: v for k, v in post.meta.items() if k != "ceiling_knee"}, post.values, post.coords)
     assert latent_mean(giant, old)[0] == pytest.approx(soft_ceiling(raw), abs=1e-9)
+
+
+def test_noise_profile_plot_is_the_posterior_of_sigma_times_the_profile():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayes_perflaw.perflaw.model import PerformanceLaw
+
+    law = PerformanceLaw.load()
+    fig, ax = law.plot_noise()
+    x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    v = law.draws.values
+    dev = law.draws.coords["source_kind"].index("developer")
+    at60 = np.median(v["sigma"][:, dev] * level_scale(np.array(60.0), v["noise_slope"], v["noise_curve"]))
+    assert x[0] == 25.0 and x[-1] == 90.0 and y[np.argmin(abs(x - 60.0))] == pytest.approx(at60, rel=1e-9)
+    assert np.median(v["noise_slope"]) < 0 and y[-1] < y[np.argmin(abs(x - 60.0))]  # narrower towards the top
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    era = PerformanceLaw.load()
+    era.draws.values.pop("noise_slope")
+    with pytest.raises(ValueError, match="has a constant noise scale"):
+        era.plot_noise()

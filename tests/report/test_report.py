@@ -37,8 +37,9 @@ def test_sections_tables_and_self_contained(report):
     page = (report / "index.html").read_text()
     for section in SECTIONS:
         assert f'<section id="{section}">' in page
-    assert page.count("data:image/png;base64,") == 10  # 7 diagnostics + era effect + 2 partial-dependence curves
-    for title in ("Era effect", "Predicted MMLU against training tokens", "Predicted MMLU against size"):
+    assert page.count("data:image/png;base64,") == 11  # 7 diagnostics + era + noise profile + 2 partial dependence
+    titles = ("Era effect", "Noise against the predicted score", "Predicted MMLU against training tokens")
+    for title in (*titles, "Predicted MMLU against size"):
         assert f"<figcaption><strong>{title}" in page, title
     assert 'class="note plot-failed"' not in page
     assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)', page)  # nothing loaded from outside
@@ -94,7 +95,7 @@ def test_a_failing_plot_becomes_a_visible_note(tmp_path, monkeypatch):
     index = rep.write_report(default_posterior(), tmp_path / "r")
     page = index.read_text()
     assert 'class="note plot-failed">Predicted vs reported: This plot could not be drawn: RuntimeError: ' in page
-    assert page.count("data:image/png;base64,") == 9
+    assert page.count("data:image/png;base64,") == 10
 
 
 def test_report_refuses_a_corrupt_posterior(tmp_path):
@@ -130,7 +131,7 @@ def test_report_in_a_real_browser(report, tmp_path):
     ).stdout
     loaded = re.search(r'data-images="(\d+)/(\d+)"', dom)
     assert loaded, "the page's load script did not run"
-    assert loaded.group(1) == loaded.group(2) == "10", loaded.group(0)
+    assert loaded.group(1) == loaded.group(2) == "11", loaded.group(0)
 
     import matplotlib
 
