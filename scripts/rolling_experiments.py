@@ -44,23 +44,18 @@ RAN_WITH = {
     "bounded_link": f"{KAPPA}; {TAU}; ceiling ~ TruncatedNormal(93, 2) on (best score + 0.5, 100)",
     "org_drift": f"{KAPPA}; {TAU}",
     "kappa_free_default": f"the default before kappa was fixed at 0; {TAU}",
-    **{name: TAU for name in ("era_nu25", "nu_8", "org_kappa", "org_nu25", "org_switch", "org_tau25")},
-    **{name: TAU for name in ("level_noise", "level_nu8")},
+    **{name: TAU for name in ("era_nu25", "nu_8", "org_kappa", "org_nu25", "org_switch", "org_tau25", "level_noise")},
+    "level_nu8": TAU,
 }
 
 
 def ran_with(name: str) -> str:
-    """What ``name`` ran with besides its change; every experiment but the default's own ran with the published
-    soft-ceiling knee (90)."""
+    """What experiment ``name`` ran with besides its change: every experiment that does not change the soft
+    ceiling's knee itself (``CODE_CHANGE``) ran with the published knee (90), the default's before it moved to 80."""
     parts = [RAN_WITH[name]] if name in RAN_WITH else []
-    if name in changes_before_knee():
+    if name not in CODE_CHANGE:
         parts.append("soft-ceiling knee 90")
     return "; ".join(parts) or "–"
-
-
-def changes_before_knee() -> set[str]:
-    """Experiments run before the default's soft-ceiling knee moved to 80 (all folders but soft_knee80)."""
-    return {p.name for p in EXPERIMENTS.iterdir() if p.is_dir()} - {"soft_knee80"}
 
 
 def rows(name: str, csv: Path, method: str | None = None) -> tuple[str, list[dict]]:
@@ -113,7 +108,7 @@ def main() -> int:
             if r["experiment"] in ADOPTED:  # the same configuration as today's default: their gap is Monte Carlo
                 verdict = ADOPTED[r["experiment"]]
         lines.append(
-            f"| {r['experiment']} | {change} | {ran_with(r['experiment'])} "
+            f"| {r['experiment']} | {change} | {ran_with(r['experiment']) if r['experiment'] in changes else '–'} "
             f"| {r['origin']} | {r['n']} | {r['mae']:.2f} | {r['cover90']:.2f} | "
             f"{r['median_width90']:.1f} | {r['interval_score']:.1f} | {verdict} |"
         )

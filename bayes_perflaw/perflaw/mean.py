@@ -48,7 +48,7 @@ class LawVariant:
     noise: str = "mmlu_source_kind"  # the column whose levels get their own noise scale
     org_drift: bool = False  # organisation offsets that drift: a random walk per organisation over its release bins
     org_switch: bool = False  # a release keeps its organisation's offset, or (probability org_switch) draws its own
-    link: str = "soft"  # "soft": the law + a soft ceiling above 90, noise on the score; "bounded": chance +
+    link: str = "soft"  # "soft": the law + a soft ceiling above LAW_KNEE, noise on the score; "bounded": chance +
     # (ceiling - chance) * sigmoid, noise on the latent scale (laws.bounded_score)
     level_noise: bool = False  # the noise scale varies with the predicted score (level_scale)
 

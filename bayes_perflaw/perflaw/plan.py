@@ -30,7 +30,7 @@ from bayes_perflaw.core.metrics import sorted_quantiles
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features
-from bayes_perflaw.perflaw.predict import Noise, default_kind, scale_by_level, to_scores
+from bayes_perflaw.perflaw.predict import Noise, default_kind, to_scores
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
 RANKS = ("expected", "prob-target", "shallow")
@@ -222,10 +222,10 @@ def plan(
         feats = perflaw_features(
             np.log(n), np.log(h), np.log(d), np.minimum(ln_t, ln_s), instability_q(n, h, d), np.maximum(ln_t - ln_s, 0)
         )
-        e, latent = None, feats @ coef
+        e = None
         if post is not None and noise:  # each plan's noise keyed by its grid index: independent of the chunking
-            e = scale_by_level(sigma[None, :] * eps.take(row_keys(idx, seed, "noise")), latent, post)
-        draws = to_scores(latent, post, e)
+            e = sigma[None, :] * eps.take(row_keys(idx, seed, "noise"))
+        draws = to_scores(feats @ coef, post, e)
         if mapping is not None:  # scores on another benchmark: chain the MMLU draws through the mapping
             if draws.shape[1] == 1:
                 draws = np.repeat(draws, mapping.n_draws, axis=1)

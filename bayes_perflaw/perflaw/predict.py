@@ -361,25 +361,25 @@ def ceiling_knee(post: Draws | None) -> float:
 
 
 def to_scores(latent: np.ndarray, post: Draws | None, eps: np.ndarray | None = None) -> np.ndarray:
-    """Scores from the law's latent values (recipes x draws), in place, with the evaluation noise ``eps`` (already
-    scaled; None: the mean). Bounded link: noise on the latent scale, then chance + (ceiling - chance) * sigmoid,
-    so no draw leaves (chance, ceiling). Soft link: the soft ceiling, then the noise, clipped to [25, 100]."""
+    """Scores from the law's latent values (recipes x draws), in place, with the evaluation noise ``eps`` (scaled by
+    the source kind's sigma; None: the mean). Bounded link: noise on the latent scale, then chance + (ceiling -
+    chance) * sigmoid, so no draw leaves (chance, ceiling). Soft link: the soft ceiling, then the noise (for
+    ``era_level`` scaled here by the noise profile at the mean), clipped to [25, 100]."""
     if bounded(post):
         if eps is not None:
             latent += eps
         return bounded_score_inplace(latent, post.values["ceiling"])
     soft_ceiling_inplace(latent, ceiling_knee(post))
     if eps is not None:
-        latent += eps
+        latent += _scale_by_level(eps, latent, post)
     return np.clip(latent, SCORE_MIN, SCORE_MAX, out=latent)
 
 
-def scale_by_level(eps: np.ndarray, latent: np.ndarray, post: Draws) -> np.ndarray:
+def _scale_by_level(eps: np.ndarray, mean: np.ndarray, post: Draws) -> np.ndarray:
     """``eps`` (recipes x draws, scaled by the source kind's sigma) times the noise profile at each draw's mean
-    score (:func:`mean.level_scale`), in place, for a posterior of ``era_level``; unchanged for any other."""
+    score ``mean`` (:func:`mean.level_scale`), in place, for a posterior of ``era_level``; unchanged for any other."""
     if "noise_slope" in post.values:
-        mean = soft_ceiling_inplace(latent.copy(), ceiling_knee(post))
-        eps *= level_scale_inplace(mean, post.values["noise_slope"], post.values["noise_curve"])
+        eps *= level_scale_inplace(mean.copy(), post.values["noise_slope"], post.values["noise_curve"])
     return eps
 
 
@@ -457,12 +457,11 @@ def _chunk_draws(post: Draws, seed: int, noise: bool) -> Callable[[Recipes], np.
     sigma_t = np.ascontiguousarray(post.values["sigma"].T)  # (source kinds x draws)
 
     def draw(r: Recipes) -> np.ndarray:
-        latent, e = _latent(r, post, seed), None
+        e = None
         if eps is not None:
             e = eps.take(r.keys)
             e *= sigma_t[r.source_idx]
-            scale_by_level(e, latent, post)
-        return to_scores(latent, post, e)
+        return to_scores(_latent(r, post, seed), post, e)
 
     return draw
 
