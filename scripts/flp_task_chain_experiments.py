@@ -24,25 +24,11 @@ CONFIGS = [
 
 
 def scores(t: pd.DataFrame, name: str, converged: str) -> list[dict]:
-    t = t.assign(
-        err=(t["pred_mean"] - t["actual"]).abs(), cov=(t["actual"] >= t["pred_lo"]) & (t["actual"] <= t["pred_hi"])
-    )
-    rows = []
-    for target, g in t.groupby("target", sort=True):
-        nb = g[~g["task"].str.startswith("boolq")]
-        rows.append(
-            {
-                "chain": name,
-                "target": target,
-                "mae": g["err"].mean(),
-                "cover90": g["cov"].mean(),
-                "median_width90": (g["pred_hi"] - g["pred_lo"]).median(),
-                "mae_without_boolq": nb["err"].mean(),
-                "cover90_without_boolq": nb["cov"].mean(),
-                "converged": converged,
-            }
-        )
-    return rows
+    """Per target: MAE, 90 % coverage and median width, with and without BoolQ (flp.predict.summarise)."""
+    from bayes_perflaw.flp.predict import summarise
+
+    summary = summarise(t.assign(method=name)).sort_values("target")
+    return [{"chain": name, "converged": converged, **r} for r in summary.to_dict("records")]
 
 
 def main() -> int:
@@ -76,8 +62,8 @@ def main() -> int:
     ]
     for _, r in out.iterrows():
         lines.append(
-            f"| {r['chain']} | {r['target']} | {r['mae']:.2f} | {r['cover90']:.2f} | {r['median_width90']:.1f} | "
-            f"{r['mae_without_boolq']:.2f} | {r['cover90_without_boolq']:.2f} | {r['converged']} |"
+            f"| {r['chain']} | {r['target']} | {r['mae']:.2f} | {r['coverage']:.2f} | {r['median_width']:.1f} | "
+            f"{r['mae_no_boolq']:.2f} | {r['coverage_no_boolq']:.2f} | {r['converged']} |"
         )
     (ROOT / "reports" / "flp" / "task_chain.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -69,7 +69,8 @@ def cmd_flp_predict(args: argparse.Namespace) -> int:
         f"FLP {draws.meta['variant']} ({args.posterior.name}); accuracy in %, {args.prob:.0%} interval of a "
         + ("reported score" if not args.no_noise else "mean accuracy (no evaluation noise)")
     )
-    emit(table, args.output, ["task", "chance", "task_bpb", "c4_loss", "code_loss", "pred_mean", "pred_lo", "pred_hi"])
+    columns = ["task", "chance", "floor", "task_bpb", "c4_loss", "code_loss", "pred_mean", "pred_lo", "pred_hi"]
+    emit(table, args.output, columns)
     if args.output is None and "metric" in table:  # what the accuracies measure (the names carry it too)
         for metric, g in table[table["metric"] != ""].groupby("metric", sort=False):
             print(f"  {', '.join(g['task'])}: {metric}")

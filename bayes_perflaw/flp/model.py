@@ -19,8 +19,17 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
-from bayes_perflaw.core.priors import create_variable, spec
-from bayes_perflaw.flp.forms import STAGE1, STAGE1_PARAMS, STAGE2, TASK_CHAIN, stage1_log_loss, stage2_accuracy
+from bayes_perflaw.core.priors import create_variable, is_fixed, spec
+from bayes_perflaw.flp.forms import (
+    STAGE1,
+    STAGE1_PARAMS,
+    STAGE2,
+    TASK_CHAIN,
+    stage1_log_loss,
+    stage2_accuracy,
+    stage2_ceiling,
+    stage2_floor,
+)
 from bayes_perflaw.flp.ladder import FlpData, check_ladder, prepare
 
 DEFAULT_VARIANT = "chinchilla+logistic"
@@ -72,6 +81,11 @@ TASK_CHAIN_PRIORS: dict[str, dict[str, Any]] = {
 }
 # the logistic link's ceiling per task, as the fraction of the range above chance (AI2's ladder fits one too)
 TASK_CEILING = spec("Beta", alpha=8.0, beta=2.0)
+# the logistic link's floor per task, as the fraction of the range above chance: 0 (the default) starts every task at
+# chance; a prior (e.g. Beta(1, 9)) learns one. Not the default: stage 2's LOO prefers a learned floor and it roughly
+# halves the 7B/13B error, but the fit misses the convergence thresholds (the floor, the intercept and the slope of a
+# task whose data sit low on its curve trade off along a ridge): reports/flp/floor.md
+TASK_FLOOR = 0.0
 COMMON_PRIORS = {
     "sigma_loss": spec("HalfNormal", sigma=0.05),
     "loss_corr": spec("Uniform", lower=-1.0, upper=1.0),
@@ -115,6 +129,8 @@ def default_priors(v: FlpVariant) -> dict[str, Any]:
         pri.update(slope_code=s2["slope_code"], loss_corr=COMMON_PRIORS["loss_corr"])
     pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], kappa=COMMON_PRIORS["kappa"], tau_run=s2["tau_run"])
     pri.update(tau_slope=s2["tau_slope"])
+    if v.stage2 == "logistic":
+        pri["floor_frac"] = TASK_FLOOR
     if v.domains == TASK_CHAIN:
         pooled = TASK_CHAIN_PRIORS.get(v.stage1, {})
         for k in ("alpha_n", "beta_d"):  # replaced by the population's mean and spread where pooled
@@ -158,6 +174,12 @@ def build_stage1(data: FlpData, stage1: str, priors: dict[str, Any]):
     return model
 
 
+def learns_floor(priors: dict[str, Any]) -> bool:
+    """Whether stage 2 learns a floor per task (the ``floor_frac`` prior is a distribution, not 0)."""
+    value = priors.get("floor_frac", 0.0)
+    return not (is_fixed(value) and float(value) == 0.0)
+
+
 STAGE1_TARGET_ACCEPT = 0.99
 RUN_LEVEL = ("run_effect", "run_slope")  # per task and run: needed for the log-likelihood only
 
@@ -180,6 +202,7 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             if stage2 == "logistic"
             else create_variable("slope_c4", priors["slope_c4"], dims="task")
         )
+        floor, ceiling = _logistic_bounds(data, priors) if stage2 == "logistic" else (data.chances, 1.0)
         cols = [first] + (
             [create_variable("slope_code", priors["slope_code"], dims="task")] if len(data.domains) == 2 else []
         )
@@ -204,11 +227,8 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             z_s = pm.ZeroSumNormal("run_slope_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
             run_slope = pm.Deterministic("run_slope", tau_s[:, None] * z_s, dims=dims)
             eta = eta + run_effect[t_idx, r_idx] + run_slope[t_idx, r_idx] * _distance(data)
-        ceiling = 1.0
-        if "ceiling" in priors and stage2 == "logistic":  # chance + (ceiling - chance) * sigmoid, per task
-            frac = create_variable("ceiling_frac", priors["ceiling"], dims="task")
-            ceiling = pm.Deterministic("ceiling", data.chances + (1.0 - data.chances) * frac, dims="task")[t_idx]
-        mean = pt.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, xp=pt, ceiling=ceiling), 1e-4, 1 - 1e-4)
+        ceiling = ceiling if isinstance(ceiling, float) else ceiling[t_idx]
+        mean = pt.clip(stage2_accuracy(eta, floor[t_idx], stage2, xp=pt, ceiling=ceiling), 1e-4, 1 - 1e-4)
         pm.Beta(
             "stage2",
             alpha=mean * kappa[t_idx],
@@ -216,6 +236,21 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             observed=np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4),
         )
     return model
+
+
+def _logistic_bounds(data: FlpData, priors: dict[str, Any]):
+    """The logistic link's floor and ceiling per task: chance and 1, or learned (``floor_frac`` / ``ceiling`` of the
+    range above chance; the ceiling lies above the floor)."""
+    import pymc as pm
+
+    chance, floor, ceiling = data.chances, data.chances, 1.0
+    if learns_floor(priors):
+        frac = create_variable("floor_frac", priors["floor_frac"], dims="task")
+        floor = pm.Deterministic("floor", chance + (1.0 - chance) * frac, dims="task")
+    if "ceiling" in priors:
+        frac = create_variable("ceiling_frac", priors["ceiling"], dims="task")
+        ceiling = pm.Deterministic("ceiling", floor + (1.0 - floor) * frac, dims="task")
+    return floor, ceiling
 
 
 def stage_loglik(
@@ -246,8 +281,9 @@ def stage_loglik(
     if data.run_effects:
         r_idx = data.run_idx
         eta = eta + values["run_effect"][:, t_idx, r_idx] + values["run_slope"][:, t_idx, r_idx] * _distance(data)
-    ceiling = values["ceiling"][:, t_idx] if "ceiling" in values else 1.0
-    mean = np.clip(stage2_accuracy(eta, data.chances[t_idx], stage2, ceiling=ceiling), 1e-4, 1 - 1e-4)
+    ceiling = stage2_ceiling(values, t_idx)
+    floor = stage2_floor(values, data.chances, t_idx)
+    mean = np.clip(stage2_accuracy(eta, floor, stage2, ceiling=ceiling), 1e-4, 1 - 1e-4)
     kappa = values["kappa"][:, t_idx]
     y = np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
     ll2 = stats.beta.logpdf(y, mean * kappa, (1 - mean) * kappa)

@@ -18,7 +18,15 @@ import pandas as pd
 
 from bayes_perflaw.core.diagnostics import ESS_PER_CHAIN_MIN, RHAT_MAX
 from bayes_perflaw.core.outputs import write_csv
-from bayes_perflaw.flp.forms import is_task_chain, loss_draws, recipe, stage2_accuracy
+from bayes_perflaw.flp.forms import (
+    floor_medians,
+    is_task_chain,
+    loss_draws,
+    recipe,
+    stage2_accuracy,
+    stage2_ceiling,
+    stage2_floor,
+)
 from bayes_perflaw.flp.ladder import final_checkpoints
 from bayes_perflaw.report.html import checks, energy_figure, figure, prior_samples, run_rows, table_html, write_page
 
@@ -97,8 +105,9 @@ def accuracy_vs_loss(values: dict[str, np.ndarray], meta: dict[str, Any], ladder
             lo_x, hi_x = centres[i, 0] * 0.8, centres[i, 0] * 1.2
         x = np.linspace(lo_x, hi_x, 60)
         eta = values["intercept"][:, i, None] + values["slope"][:, i, 0, None] * (x[None, :] - centres[i, 0])
-        ceiling = values["ceiling"][:, i, None] if "ceiling" in values else 1.0
-        acc = stage2_accuracy(eta, chances[i], meta["stage2"], ceiling=ceiling) * 100
+        ceiling = stage2_ceiling(values, [i])
+        floor = stage2_floor(values, chances, [i])
+        acc = stage2_accuracy(eta, floor, meta["stage2"], ceiling=ceiling) * 100
         q = np.quantile(acc, [0.05, 0.5, 0.95], axis=0)
         ax.fill_between(x, q[0], q[2], alpha=0.3)
         ax.plot(x, q[1])
@@ -108,6 +117,8 @@ def accuracy_vs_loss(values: dict[str, np.ndarray], meta: dict[str, Any], ladder
             tg = final_checkpoints(data[data["role"] == "target"])
             ax.scatter(tg[x_col], 100 * tg["accuracy"], s=40, marker="*", color="tab:red")
         ax.axhline(100 * chances[i], color="0.6", lw=0.8, ls="--")
+        if "floor" in values:  # the learned floor (posterior median), where the link starts
+            ax.axhline(100 * float(np.median(floor)), color="0.6", lw=0.8, ls=":")
         ax.set_title(task, fontsize=10)
         ax.set_xlabel("bits per byte" if task_chain else "C4 loss (nats/token)", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -215,7 +226,8 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
         "accuracy": figure(
             "Accuracy against loss",
             "Per task: median and 90 % band of the mean accuracy (stage 2, no run effect or evaluation noise); grey "
-            "dots: the ladder's checkpoints; stars: the targets; dashed: chance. Loss decreases to the right.",
+            "dots: the ladder's checkpoints; stars: the targets; dashed: chance; dotted: the learned floor (posterior "
+            "median). Loss decreases to the right.",
             lambda: accuracy_vs_loss(values, meta, ladder),
         ),
     }
@@ -230,7 +242,12 @@ def write_flp_report(posterior: str | Path, out_dir: str | Path, reports_dir: st
     write_csv(summary, out_dir / "summary.csv")
     loo = meta.get("loo") or {}
     tasks = pd.DataFrame(
-        {"task": meta["tasks"], "metric": meta.get("metrics") or [""] * len(meta["tasks"]), "chance": meta["chances"]}
+        {
+            "task": meta["tasks"],
+            "metric": meta.get("metrics") or [""] * len(meta["tasks"]),
+            "chance": meta["chances"],
+            "floor (median)": floor_medians(values, meta["chances"]),
+        }
     )
     return write_page(
         "flp_report.html.j2",

@@ -117,13 +117,13 @@ def test_a_new_runs_slope_widens_its_interval_with_the_distance_in_loss():
         "tau_slope": np.full((n, 1), 0.05),
         "kappa": np.full((n, 1), 1e12),
     }
-    meta = {"stage2": "linear", "centres": [[3.0]]}
+    meta = {"stage2": "linear", "centres": [[3.0]], "chances": [0.25]}
     rng = np.random.default_rng(0)
     for d in (0.0, 0.5, 1.0):
-        acc = accuracy_draws(np.full((n, 1), 3.0 + d), 0, 0.25, values, meta, rng)
+        acc = accuracy_draws(np.full((n, 1), 3.0 + d), 0, values, meta, rng)
         assert acc.mean() == pytest.approx(0.5 - 0.2 * d, abs=1e-3)
         assert acc.std() == pytest.approx(np.hypot(0.01, 0.05 * d), rel=0.02)
-    without = accuracy_draws(np.full((n, 1), 4.0), 0, 0.25, values, meta, rng, noise=False)
+    without = accuracy_draws(np.full((n, 1), 4.0), 0, values, meta, rng, noise=False)
     assert without == pytest.approx(np.full(n, 0.3))  # the mean: no new run drawn
 
 
@@ -260,6 +260,7 @@ def test_cli_flp_predict(tmp_path):
     assert got["metric"].str.startswith("ranked classification (RC: each answer's text scored), 5-shot").all()
     assert (got["pred_lo"] < got["pred_mean"]).all() and (got["pred_mean"] < got["pred_hi"]).all()
     assert (got["pred_lo"] > got["chance"]).all() and got["flops"].iloc[0] == pytest.approx(6 * 7e9 * 4e12)
+    assert (got["floor"] == got["chance"]).all()  # the shipped fit starts every task at chance (no floor learned)
     narrow = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu_rc", "--no-noise",
                      "--output", str(tmp_path / "n.csv"))  # fmt: skip
     assert narrow.returncode == 0
@@ -323,3 +324,23 @@ def test_stage1_samples_at_a_higher_target_accept_and_stage2_keeps_the_fits():
     assert model.stage_config("stage2", config) is config
     higher = SamplerConfig(target_accept=0.995)  # a user's higher setting is kept
     assert model.stage_config("stage1", higher).target_accept == 0.995
+
+
+def test_summary_gives_median_width_and_scores_without_boolq():
+    """Three tasks of one target, by hand: errors 1, 3, 8 (BoolQ), widths 4, 6, 20; BoolQ outside its interval."""
+    table = pd.DataFrame(
+        {
+            "method": "m",
+            "target": "7B",
+            "task": ["arc_rc", "piqa_rc", "boolq_rc"],
+            "actual": [50.0, 80.0, 85.0],
+            "pred_mean": [51.0, 77.0, 77.0],
+            "pred_lo": [48.0, 75.0, 60.0],
+            "pred_hi": [52.0, 81.0, 80.0],
+        }
+    )
+    s = summarise(table).iloc[0]
+    assert s["mae"] == pytest.approx(4.0) and s["width"] == pytest.approx(10.0) and s["median_width"] == 6.0
+    assert s["coverage"] == pytest.approx(2 / 3, abs=1e-3)
+    assert s["mae_no_boolq"] == pytest.approx(2.0) and s["coverage_no_boolq"] == 1.0
+    assert "mae_no_boolq" not in summarise(table.iloc[:2]).columns  # no BoolQ, no such columns

@@ -10,6 +10,7 @@ from bayes_perflaw.flp.forms import LN_D0, LN_N0
 
 TRUTH = {"irreducible": 1.8, "ln_a": -0.6, "alpha_n": 0.35, "ln_b": -0.4, "beta_d": 0.3}
 K_TRUE = {"task_a": 6.0, "task_b": 3.0}
+FLOOR_TRUE = {"task_a": 0.25, "task_b": 0.6}  # task_b's small runs plateau above its chance (0.5), as BoolQ's
 
 
 def law(n, d):
@@ -23,7 +24,7 @@ def law(n, d):
 
 def simulated_ladder(seed: int = 7) -> pd.DataFrame:
     """20 runs (4 sizes x 5 token multiples), 5 checkpoints each, two tasks; C4 loss from the chinchilla law with
-    1 % log-noise per run, accuracy = chance + (1 - chance) sigmoid(-k (L - 2.6)) with Beta noise (kappa 3000)."""
+    1 % log-noise per run, accuracy = floor + (1 - floor) sigmoid(-k (L - 2.6)) with Beta noise (kappa 3000)."""
     rng = np.random.default_rng(seed)
     rows = []
     for n in (1e8, 2e8, 4e8, 8e8):
@@ -33,7 +34,8 @@ def simulated_ladder(seed: int = 7) -> pd.DataFrame:
                 d = mult * n * frac
                 loss = law(n, d) * run_noise
                 for task, chance in (("task_a", 0.25), ("task_b", 0.5)):
-                    mean = chance + (1 - chance) / (1 + np.exp(K_TRUE[task] * (loss - 2.6)))
+                    floor = FLOOR_TRUE[task]
+                    mean = floor + (1 - floor) / (1 + np.exp(K_TRUE[task] * (loss - 2.6)))
                     acc = rng.beta(mean * 3000, (1 - mean) * 3000)
                     rows.append(
                         {"run": f"{n:.0e}-{mult}x", "role": "ladder", "step": step, "n_params": n, "tokens": d,
@@ -50,7 +52,10 @@ def test_parameters_of_a_simulated_ladder_are_recovered(tmp_path):
     simulated_ladder().to_csv(path, index=False)  # through the file, as a user's ladder
     from bayes_perflaw.flp.ladder import read_ladder
 
-    model = FLP("chinchilla+logistic").fit(read_ladder(path), chains=2, draws=600, tune=600, seed=2, progress=False)
+    learned = {"floor_frac": {"dist": "Beta", "kwargs": {"alpha": 1.0, "beta": 1.0}}}  # the floor per task: an option
+    model = FLP("chinchilla+logistic", learned).fit(
+        read_ladder(path), chains=2, draws=600, tune=600, seed=2, progress=False
+    )
     v = model.draws.values
     misses = []
     for name, true in TRUTH.items():
@@ -62,4 +67,7 @@ def test_parameters_of_a_simulated_ladder_are_recovered(tmp_path):
         lo, hi = np.quantile(k, [0.005, 0.995])
         if not lo <= K_TRUE[task] <= hi:
             misses.append(f"k[{task}]: {K_TRUE[task]} outside [{lo:.2f}, {hi:.2f}]")
+        lo, hi = np.quantile(v["floor"][:, i], [0.005, 0.995])
+        if not lo - 1e-3 <= FLOOR_TRUE[task] <= hi:  # task_a's truth is chance, the floor's lower bound
+            misses.append(f"floor[{task}]: {FLOOR_TRUE[task]} outside [{lo:.3f}, {hi:.3f}]")
     assert not misses, misses
