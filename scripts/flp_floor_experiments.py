@@ -28,7 +28,7 @@ def main() -> int:
     from bayes_perflaw.core.fitting import report_fit
     from bayes_perflaw.flp.ladder import read_ladder
     from bayes_perflaw.flp.model import FLP
-    from bayes_perflaw.flp.predict import backtest_bayes, summarise
+    from bayes_perflaw.flp.predict import backtest_bayes, score_cells, summarise
 
     rows = []
     for ladder_name, file in LADDERS.items():
@@ -55,8 +55,7 @@ def main() -> int:
     ]
     for _, r in out.iterrows():
         lines.append(
-            f"| {r['ladder']} | {r['method']} | {r['elpd']:.1f} | {r['fit']} | {r['target']} | {r['mae']:.2f} | "
-            f"{r['coverage']:.2f} | {r['median_width']:.1f} | {r['mae_no_boolq']:.2f} | {r['coverage_no_boolq']:.2f} |"
+            f"| {r['ladder']} | {r['method']} | {r['elpd']:.1f} | {r['fit']} | {r['target']} | {score_cells(r)} |"
         )
     (ROOT / "reports" / "flp" / "floor.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

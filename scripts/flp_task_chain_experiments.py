@@ -34,7 +34,7 @@ def scores(t: pd.DataFrame, name: str, converged: str) -> list[dict]:
 def main() -> int:
     from bayes_perflaw.flp.ladder import final_checkpoints, read_ladder
     from bayes_perflaw.flp.model import FLP
-    from bayes_perflaw.flp.predict import backtest_bayes
+    from bayes_perflaw.flp.predict import backtest_bayes, score_cells
 
     ladder = read_ladder(ROOT / "data" / "flp" / "olmo_ladder.csv")
     shipped = pd.read_csv(ROOT / "reports" / "flp" / "flp_targets.csv")
@@ -61,10 +61,7 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for _, r in out.iterrows():
-        lines.append(
-            f"| {r['chain']} | {r['target']} | {r['mae']:.2f} | {r['coverage']:.2f} | {r['median_width']:.1f} | "
-            f"{r['mae_no_boolq']:.2f} | {r['coverage_no_boolq']:.2f} | {r['converged']} |"
-        )
+        lines.append(f"| {r['chain']} | {r['target']} | {score_cells(r)} | {r['converged']} |")
     (ROOT / "reports" / "flp" / "task_chain.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -206,6 +206,15 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out.round(3)
 
 
+def score_cells(row) -> str:
+    """One :func:`summarise` row's scores as Markdown table cells: MAE, 90 % coverage, median width, and MAE and
+    coverage without BoolQ (the experiment reports' shared columns)."""
+    return (
+        f"{row['mae']:.2f} | {row['coverage']:.2f} | {row['median_width']:.1f} | {row['mae_no_boolq']:.2f} | "
+        f"{row['coverage_no_boolq']:.2f}"
+    )
+
+
 def _flops_value(value) -> float:
     """FLOPs as a positive finite number (a float or a string such as ``"1.6e23"``)."""
     import math
