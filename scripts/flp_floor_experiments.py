@@ -1,12 +1,14 @@
-"""The logistic link's floor: at chance (the default) or learned per task, on the OLMo-2 targets and on the
-ladder truncated at 760M: reports/flp/floor.md.
+"""The logistic link's floor: at chance or learned per task, on the OLMo-2 targets and on the ladder truncated at
+760M: reports/flp/floor.md.
 
 Small models plateau above chance on several tasks (BoolQ at its majority class, 62 %, chance 50 %; SocialIQa's
 length-normalised accuracy at ~38 %, chance 33 %). A link that starts at chance has to bend its slope through that
 plateau and under-predicts the targets where the task takes off (BoolQ 7B: 62 against 84.6). Configurations: the
-floor at chance (``floor_frac`` = 0, shipped) and learned per task, ``floor_frac`` being the fraction of the range
-above chance, with a Beta(1, 9) (mean 0.1) or a Beta(1, 3) prior. Each is fitted (variant chinchilla+logistic,
-4 chains x 1,000 draws, seed 1) on both ladders. Run: ``python scripts/flp_floor_experiments.py`` (~7 min).
+floor at chance (``floor_frac`` = 0, the FLP paper's link) and learned per task, ``floor_frac`` being the fraction of
+the range above chance, with a Beta(1, 9) or a logit-normal prior; each task's losses centred on their mean or on
+their 25th percentile (the shipped default: logit-normal(-2.5, 0.75) floor, 25th-percentile centre). Each is fitted
+(variant chinchilla+logistic, 4 chains x 2,000 draws, seed 1) on both ladders.
+Run: ``python scripts/flp_floor_experiments.py`` (~30 min).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = [
-    ("floor at chance (shipped)", None),
-    ("learned floor, Beta(1, 9) prior", {"floor_frac": {"dist": "Beta", "kwargs": {"alpha": 1.0, "beta": 9.0}}}),
-    ("learned floor, Beta(1, 3) prior", {"floor_frac": {"dist": "Beta", "kwargs": {"alpha": 1.0, "beta": 3.0}}}),
+BETA_1_9 = {"dist": "Beta", "kwargs": {"alpha": 1.0, "beta": 9.0}}
+LOGIT_NORMAL = {"dist": "LogitNormal", "kwargs": {"mu": -2.5, "sigma": 0.75}}
+LOGIT_NORMAL_WIDE = {"dist": "LogitNormal", "kwargs": {"mu": -3.0, "sigma": 1.0}}
+CONFIGS = [  # name, prior overrides, centre (None: the mean; else a percentile)
+    ("floor at chance, mean centre (FLP paper; shipped before)", {"floor_frac": 0.0}, None),
+    ("floor at chance, 25th-percentile centre", {"floor_frac": 0.0}, 25.0),
+    ("learned floor Beta(1, 9), mean centre", {"floor_frac": BETA_1_9}, None),
+    ("learned floor logit-normal(-2.5, 0.75), mean centre", {"floor_frac": LOGIT_NORMAL}, None),
+    ("learned floor logit-normal(-2.5, 0.75), 25th-percentile centre (shipped)", {"floor_frac": LOGIT_NORMAL}, 25.0),
+    ("learned floor logit-normal(-3, 1), 25th-percentile centre", {"floor_frac": LOGIT_NORMAL_WIDE}, 25.0),
 ]
 LADDERS = {"full ladder (OLMo-2 7B, 13B)": "olmo_ladder.csv", "truncated at 760M (1B, 3B)": "olmo_ladder_to_760m.csv"}
 
@@ -33,8 +41,8 @@ def main() -> int:
     rows = []
     for ladder_name, file in LADDERS.items():
         ladder = read_ladder(ROOT / "data" / "flp" / file)
-        for name, priors in CONFIGS:
-            model = FLP("chinchilla+logistic", priors).fit(ladder, seed=1, progress=False)
+        for name, priors, centre in CONFIGS:
+            model = FLP("chinchilla+logistic", priors, centre=centre).fit(ladder, seed=1, progress=False)
             report_fit(model, model.last_fit, log=lambda _: None)  # computes the LOO into the metadata
             d, loo = model.meta["diagnostics"], model.meta["loo"]["stage2"]
             fit = f"r_hat {d['r_hat_max']:.2f}, ESS {d['ess_bulk_min']:.0f}/{d['ess_tail_min']:.0f}"

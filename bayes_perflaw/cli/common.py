@@ -224,14 +224,15 @@ def mapping_from_args(args: argparse.Namespace):
 
 
 def add_sampling_flags(
-    p: argparse.ArgumentParser, *, seed_help: str = "same seed + same data -> same posterior"
+    p: argparse.ArgumentParser, *, seed_help: str = "same seed + same data -> same posterior", draws: int = 1000
 ) -> None:
-    """The flags every fit takes: sampler, chains, draws, tuning steps, seed, prior overrides."""
+    """The flags every fit takes: sampler, chains, draws (default ``draws`` per chain), tuning steps, seed, prior
+    overrides."""
     from bayes_perflaw.core.sampling import SAMPLERS
 
     p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="NUTS backend (default nutpie)")
     p.add_argument("--chains", type=at.integer(1, 64), default=4)
-    p.add_argument("--draws", type=at.integer(1, 1_000_000), default=1000)
+    p.add_argument("--draws", type=at.integer(1, 1_000_000), default=draws, help=f"draws per chain (default {draws})")
     p.add_argument("--tune", type=at.integer(0, 1_000_000), default=1000)
     p.add_argument("--seed", type=at.seed, default=1, help=seed_help)
     p.add_argument("--priors", type=at.input_file, help="JSON of prior overrides merged over the preset")

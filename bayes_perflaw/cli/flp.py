@@ -113,7 +113,7 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    from bayes_perflaw.flp.model import DEFAULT_VARIANT
+    from bayes_perflaw.flp.model import DEFAULT_VARIANT, FLP
 
     flp = sub.add_parser("flp", help="FLP: FLOPs -> loss -> benchmark accuracy, fitted on a model ladder")
     fsub = flp.add_subparsers(dest="flp_command", required=True, metavar="{fit,predict,backtest}")
@@ -127,7 +127,7 @@ def add_parser(sub) -> None:
         p.add_argument(
             "--data", type=at.input_file, default=default_ladder(), help="ladder table (default: OLMo-2 ladder)"
         )
-        add_sampling_flags(p)
+        add_sampling_flags(p, draws=FLP.sampler_defaults.draws)
         p.add_argument(
             "--margin",
             type=at.number(0.0, 1.0, hi_open=True),

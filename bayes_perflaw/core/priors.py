@@ -67,6 +67,10 @@ def to_prior(value: dict[str, Any], dims: str | tuple[str, ...] | None = None):
 def create_variable(name: str, value: Any, dims: str | tuple[str, ...] | None = None):
     """Inside a ``pm.Model``: the random variable of a prior dict, or ``pm.Data`` for a fixed number (the
     fit pipeline turns fixed parameters into constant draws, :func:`bayes_perflaw.core.fitting.add_fixed`)."""
+    if not is_fixed(value) and value["dist"] == "LogitNormal":  # PyMC gives it no default transform: logodds
+        import pymc as pm
+
+        return pm.LogitNormal(name, **value["kwargs"], dims=dims, default_transform=pm.distributions.transforms.logodds)
     if not is_fixed(value):
         return to_prior(value, dims=dims).create_variable(name)
     import numpy as np

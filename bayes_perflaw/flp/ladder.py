@@ -33,7 +33,7 @@ class FlpData:
     tasks: list[str]
     chances: np.ndarray
     features: np.ndarray  # (stage-2 rows, k) stage-2 features
-    centres: np.ndarray  # (tasks, k) mean feature of each task's stage-2 rows
+    centres: np.ndarray  # (tasks, k) each task's centre feature (mean or percentile of its stage-2 rows)
     basis: dict[str, float] | None  # FLP-M: code ~ c4 regression turning the code loss into a residual
     dropped: list[str] = field(default_factory=list)  # tasks that never leave the chance region
     metrics: list[str] = field(default_factory=list)  # what each task's accuracy measures (the ``metric`` column)
@@ -127,6 +127,11 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
     return df
 
 
+def task_centre(features: np.ndarray, centre: float | None) -> np.ndarray:
+    """Where a task's stage-2 features (rows x k) are centred: their mean, or their ``centre`` percentile."""
+    return features.mean(axis=0) if centre is None else np.percentile(features, centre, axis=0)
+
+
 def prepare(
     df: pd.DataFrame,
     *,
@@ -135,8 +140,10 @@ def prepare(
     margin: float = 0.05,
     warmup: float = 0.1,
     per_run: int = 10,
+    centre: float | None = None,
 ) -> FlpData:
-    """The rows each stage fits (see the module docstring)."""
+    """The rows each stage fits (see the module docstring). Each task's stage-2 features are centred on their mean
+    (``centre`` None) or on their ``centre`` percentile (0-100)."""
     source = df.attrs.get("source")
     if "target" in roles:
         raise DataError("rows with role 'target' are held out and never fitted", column="--roles")
@@ -184,7 +191,7 @@ def prepare(
         stage1 = stage1[["run", "n_params", "tokens", "flops"]].merge(wide, left_on="run", right_index=True)
     features = stage2_features(stage2[cols].to_numpy(dtype=float), basis)
     t_idx = pd.Categorical(stage2["task"], categories=tasks).codes
-    centres = np.vstack([features[t_idx == i].mean(axis=0) for i in range(len(tasks))])
+    centres = np.vstack([task_centre(features[t_idx == i], centre) for i in range(len(tasks))])
     chances = stage2.groupby("task")["chance"].first().reindex(tasks).to_numpy(dtype=float)
     metrics = (
         fit.groupby("task")["metric"].first().reindex(tasks).fillna("").astype(str).tolist()

@@ -179,6 +179,50 @@ def test_prepare_keeps_targets_out_and_filters_the_emergent_phase():
         prepare(df, roles=("ladder", "target"))
 
 
+def test_each_task_is_centred_on_the_mean_or_a_percentile_of_its_losses():
+    df = _synthetic_ladder()
+    mean, q25 = prepare(df, per_run=2), prepare(df, per_run=2, centre=25)
+    for i, task in enumerate(mean.tasks):
+        losses = mean.stage2.loc[mean.stage2["task"] == task, "c4_loss"].to_numpy()  # stage 2's feature (nats)
+        srt = np.sort(losses)
+        pos = 0.25 * (len(srt) - 1)  # linear interpolation between order statistics, by hand
+        by_hand = srt[int(pos)] + (pos - int(pos)) * (srt[int(pos) + 1] - srt[int(pos)])
+        assert mean.centres[i, 0] == pytest.approx(losses.mean())
+        assert q25.centres[i, 0] == pytest.approx(by_hand) and q25.centres[i, 0] < mean.centres[i, 0]
+    from bayes_perflaw.flp.model import FLP
+
+    assert FLP().centre == 25.0 and FLP(centre=None).identity() == {"margin": 0.05, "roles": ["ladder"]}
+    with pytest.raises(DataError, match=r"column 'centre': must be a percentile in \[0, 100\], got 150"):
+        FLP(centre=150)
+
+
+def test_a_logit_normal_prior_is_a_normal_on_the_log_odds_scale():
+    """PyMC gives LogitNormal no default transform (the sampler would start outside (0, 1)): the package samples it
+    on the log-odds scale, where its density is exactly Normal(mu, sigma) (the Jacobian cancels)."""
+    import pymc as pm
+    from scipy import stats
+
+    from bayes_perflaw.core.priors import create_variable, spec
+
+    with pm.Model() as model:
+        x = create_variable("floor_frac", spec("LogitNormal", mu=-2.5, sigma=0.75))
+    assert model.rvs_to_transforms[x] is not None
+    logp = model.compile_logp()
+    for u in (-4.0, -2.5, 0.3):
+        assert logp({"floor_frac_logodds__": u}) == pytest.approx(stats.norm.logpdf(u, -2.5, 0.75))
+
+
+def test_flp_commands_default_to_the_models_draws():
+    from bayes_perflaw.cli.main import build_parser
+    from bayes_perflaw.flp.model import FLP
+
+    parser = build_parser()
+    assert FLP.sampler_defaults.draws == 2000
+    assert parser.parse_args(["flp", "fit"]).draws == 2000
+    assert parser.parse_args(["flp", "backtest"]).draws == 2000
+    assert parser.parse_args(["fit"]).draws == 1000  # the Performance Law keeps 1,000
+
+
 def test_least_squares_baseline_recovers_an_exact_law():
     df = _synthetic_ladder()
     out = ls_paper(df, n_boot=20)
@@ -247,7 +291,7 @@ def test_shipped_flp_posterior_matches_its_data():
     assert card["data_hash"] == file_hash(LADDER), "refit the shipped FLP posterior: make models"
     draws = load_draws(SHIPPED, kind="flp")
     assert draws.meta["variant"] == "chinchilla+logistic" and draws.meta["diagnostics"]["converged"]
-    assert draws.values["slope"].shape == (4000, 10, 1) and (draws.values["slope"] < 0).all()
+    assert draws.values["slope"].shape == (8000, 10, 1) and (draws.values["slope"] < 0).all()  # 4 chains x 2,000
 
 
 def test_cli_flp_predict(tmp_path):
@@ -260,7 +304,7 @@ def test_cli_flp_predict(tmp_path):
     assert got["metric"].str.startswith("ranked classification (RC: each answer's text scored), 5-shot").all()
     assert (got["pred_lo"] < got["pred_mean"]).all() and (got["pred_mean"] < got["pred_hi"]).all()
     assert (got["pred_lo"] > got["chance"]).all() and got["flops"].iloc[0] == pytest.approx(6 * 7e9 * 4e12)
-    assert (got["floor"] == got["chance"]).all()  # the shipped fit starts every task at chance (no floor learned)
+    assert (got["floor"] > got["chance"]).all() and (got["floor"] < got["pred_lo"]).all()  # a floor learned per task
     narrow = run_cli("flp", "predict", "--params", "7B", "--tokens", "4T", "--task", "mmlu_rc", "--no-noise",
                      "--output", str(tmp_path / "n.csv"))  # fmt: skip
     assert narrow.returncode == 0

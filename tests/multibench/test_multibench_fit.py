@@ -64,7 +64,7 @@ def test_parameter_recovery_k1():
     model = MultiBench(
         variant="k1", priors={"nu": 4.0, "ceiling_frac": {"dist": "Beta", "kwargs": {"alpha": 2, "beta": 2}}}
     )
-    model.fit(simulate(), chains=2, draws=500, tune=1500, seed=2)
+    model.fit(simulate(), chains=2, draws=1000, tune=1500, seed=2)
     post = model.idata.posterior
     lam = post["lam_pos"].values.reshape(-1, len(BENCHES))
     sig = post["sigma"].values.reshape(-1, len(BENCHES))
