@@ -75,15 +75,17 @@ models: $(STAMP)
 	$(BIN)/bayes-perflaw flp backtest --variants chinchilla+logistic+code --tune 2000 --draws 2000 \
 		--out reports/flp/flpm_long
 	$(BIN)/python scripts/flp_task_chain_experiments.py
-	$(BIN)/bayes-perflaw multibench fit --variant k2 --out models/multibench.nc --seed 1 --tune 4000 --draws 2000 \
+	$(BIN)/bayes-perflaw multibench fit --variant k2h --out models/multibench.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress --strict
+	$(BIN)/bayes-perflaw multibench fit --variant k2 --out reports/multibench/k2.nc --seed 1 --tune 4000 --draws 2000 \
+		--no-progress
 	$(BIN)/bayes-perflaw multibench fit --variant k1 --out reports/multibench/k1.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress
 	$(BIN)/bayes-perflaw multibench fit --variant k3 --out reports/multibench/k3.nc --seed 1 --tune 4000 --draws 2000 \
 		--no-progress
-	$(BIN)/python scripts/multibench_calibration.py --variant k1=reports/multibench/k1.nc \
-		--variant k3=reports/multibench/k3.nc
-	rm -f reports/multibench/k1.nc reports/multibench/k3.nc
+	$(BIN)/python scripts/multibench_calibration.py --variant k2=reports/multibench/k2.nc \
+		--variant k1=reports/multibench/k1.nc --variant k3=reports/multibench/k3.nc
+	rm -f reports/multibench/k1.nc reports/multibench/k2.nc reports/multibench/k3.nc
 	$(BIN)/bayes-perflaw report --posterior models/multibench.nc --out reports/multibench/report
 
 bench: $(STAMP)

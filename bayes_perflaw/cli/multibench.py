@@ -1,5 +1,5 @@
-"""``bayes-perflaw multibench fit``: fit the latent-capability model over benchmarks (``make models`` ships k2's
-posterior as ``models/multibench.nc``; ``scripts/multibench_calibration.py`` compares the variants)."""
+"""``bayes-perflaw multibench fit``: fit the latent-capability model over benchmarks (``make models`` ships the default
+variant's posterior (k2h) as ``models/multibench.nc``; ``scripts/multibench_calibration.py`` compares the variants)."""
 
 from __future__ import annotations
 

@@ -108,6 +108,15 @@ def floors_and_ceilings(floor_frac, ceiling_frac, lows, tops, benches, xp: Any =
     return floor, ceiling
 
 
+def level_factor(mu, floor, ceiling, slope, xp: Any = np):
+    """Factor on a benchmark's noise scale for a mean score ``mu`` (points) between its ``floor`` and ``ceiling``:
+    ``exp(slope * (4 p (1 - p) - 0.5))`` with ``p = (mu - floor) / (ceiling - floor)`` clipped to [0, 1]. A positive
+    ``slope`` makes scores in mid-range (where a benchmark emerges) noisier than near its floor or ceiling; the
+    factor is 1 where ``4 p (1 - p) = 0.5`` (p ~ 0.15 or 0.85), ``exp(slope / 2)`` at mid-range."""
+    pos = xp.clip((mu - floor) / (ceiling - floor), 0.0, 1.0)
+    return xp.exp(slope * (4.0 * pos * (1.0 - pos) - 0.5))
+
+
 def student_t_logp(y, mu, sigma, nu, xp: Any = np):
     """Student-t log density of scores ``y`` around ``mu`` with scale ``sigma`` (points) and ``nu`` degrees of
     freedom, written once for NumPy and PyTensor (``gammaln`` from SciPy or PyTensor)."""

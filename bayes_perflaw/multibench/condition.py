@@ -25,6 +25,7 @@ from bayes_perflaw.multibench.benchmarks import (
     assemble_loadings,
     bounded_score,
     floors_and_ceilings,
+    level_factor,
     loading_layout,
     student_t_logp,
 )
@@ -50,6 +51,7 @@ class Globals:
     sigma: np.ndarray  # (D, B)
     nu: np.ndarray  # (D,)
     beta: np.ndarray  # (D, K, C)
+    noise_level: np.ndarray | None = None  # (D, B): the noise's level profile (variants "...h"); None: constant
 
     @property
     def k(self) -> int:
@@ -65,8 +67,17 @@ def globals_from_draws(post: Draws, max_draws: int = MAX_DRAWS) -> Globals:
     free = v.get("lam_free", np.zeros((n, 0)))
     lam = assemble_loadings(v["lam_pos"], free, loading_layout(benches, k), len(benches), k)
     floor, ceiling = floors_and_ceilings(v.get("floor_frac"), v["ceiling_frac"], meta["lows"], meta["tops"], benches)
+    level = v["noise_level"][take] if "noise_level" in v else None
     return Globals(
-        benches, v["a"][take], lam[take], floor[take], ceiling[take], v["sigma"][take], v["nu"][take], v["beta"][take]
+        benches,
+        v["a"][take],
+        lam[take],
+        floor[take],
+        ceiling[take],
+        v["sigma"][take],
+        v["nu"][take],
+        v["beta"][take],
+        level,
     )
 
 
@@ -85,12 +96,24 @@ def _means(g: Globals, x: np.ndarray, eps: np.ndarray, b: int) -> np.ndarray:
     return bounded_score(eta, g.floor[:, b, None], g.ceiling[:, b, None])
 
 
+def _scale(g: Globals, b: int, mean: np.ndarray, d: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Noise scale of benchmark ``b`` for means ``mean`` of the draws ``d`` ((D, G) for all draws, or one per
+    (draw, grid point) pair)."""
+    sigma = g.sigma[d, b]
+    if g.noise_level is None:
+        return sigma[:, None] if mean.ndim == 2 else sigma
+    cols = (lambda a: a[:, None]) if mean.ndim == 2 else (lambda a: a)
+    factor = level_factor(mean, cols(g.floor[d, b]), cols(g.ceiling[d, b]), cols(g.noise_level[d, b]))
+    return cols(sigma) * factor
+
+
 def _loglik(g: Globals, x: np.ndarray, eps: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:
     """Log-likelihood (D, G) of each observed score."""
-    return {
-        b: student_t_logp(y[b], _means(g, x, eps, b), g.sigma[:, b, None], g.nu[:, None])
-        for b in np.flatnonzero(~np.isnan(y))
-    }
+    out = {}
+    for b in np.flatnonzero(~np.isnan(y)):
+        mean = _means(g, x, eps, b)
+        out[b] = student_t_logp(y[b], mean, _scale(g, b, mean), g.nu[:, None])
+    return out
 
 
 def row_grid(g: Globals, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
@@ -175,7 +198,7 @@ def predictive(g: Globals, x: np.ndarray, grid, b: int, draw_weights: np.ndarray
     d, _ = np.nonzero(keep)
     m = _means(g, x, eps, b)[keep]
     w = w[keep]
-    return Predictive(w / w.sum(), m, g.sigma[d, b], g.nu[d])
+    return Predictive(w / w.sum(), m, _scale(g, b, m, d), g.nu[d])
 
 
 @dataclass

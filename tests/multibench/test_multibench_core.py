@@ -194,3 +194,41 @@ def test_multibench_table_rebuilds_from_vendored_files():
     committed = (ROOT / "data" / "multibench.csv").read_text(encoding="utf-8")
     assert mod.build().to_csv(index=False) == committed
     assert pd.read_csv(ROOT / "data" / "multibench.csv")["release"].dropna().max() < "2025-04"
+
+
+def test_level_factor_by_hand():
+    """exp(slope * (4 p (1 - p) - 0.5)), p the mean's position between floor and ceiling, clipped to [0, 1]."""
+    from bayes_perflaw.multibench.benchmarks import level_factor
+
+    mu = np.array([25.0, 57.5, 41.25, 100.0, 10.0])  # p = 0, 0.5, 0.25, past the ceiling, below the floor
+    got = level_factor(mu, 25.0, 90.0, 0.8)
+    want = np.exp(0.8 * np.array([-0.5, 0.5, 4 * 0.25 * 0.75 - 0.5, -0.5, -0.5]))  # 4p(1-p): 0, 1, 0.75, 0, 0
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert level_factor(57.5, 25.0, 90.0, 0.0) == 1.0  # slope 0: constant noise
+
+
+def test_grid_predictive_with_a_level_dependent_noise_matches_quadrature():
+    """k2h's noise: each score's scale is sigma * level_factor(mean); MMLU's predictive given GSM8K by the grid
+    against adaptive quadrature with the same scales written out."""
+    from dataclasses import replace
+
+    from bayes_perflaw.multibench.benchmarks import level_factor
+
+    g = replace(_one_draw_globals(), noise_level=np.array([[0.9, -0.6]]))
+    x, y = np.array([1.0, 0.0, 0.0]), np.array([np.nan, 40.0])
+
+    def mean(b, eps):
+        return bounded_score(g.a[0, b] + g.lam[0, b, 0] * (0.5 + eps), g.floor[0, b], g.ceiling[0, b])
+
+    def scale(b, eps):
+        return g.sigma[0, b] * level_factor(mean(b, eps), g.floor[0, b], g.ceiling[0, b], g.noise_level[0, b])
+
+    def post(eps):
+        return stats.norm.pdf(eps) * stats.t.pdf(40.0, 4.0, mean(1, eps), scale(1, eps))
+
+    z = integrate.quad(post, -10, 10, points=[0.0], limit=200)[0]
+    cdf = integrate.quad(lambda e: post(e) * stats.t.cdf(65.0, 4.0, mean(0, e), scale(0, e)), -10, 10, limit=200)[0]
+    pred = predictive(g, x, row_grid(g, x, y), 0, np.ones(1))
+    assert pred.tail_prob(65.0) == pytest.approx(2 * min(cdf / z, 1 - cdf / z), rel=2e-3)
+    flat = predictive(_one_draw_globals(), x, row_grid(_one_draw_globals(), x, y), 0, np.ones(1))
+    assert abs(pred.tail_prob(65.0) - flat.tail_prob(65.0)) > 0.01  # the level profile changes the answer

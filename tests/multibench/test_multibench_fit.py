@@ -35,15 +35,17 @@ def simulate(n: int = 90, seed: int = 3) -> pd.DataFrame:
     return t
 
 
-def test_pymc_potential_equals_numpy_loglik():
-    """At a random point, the PyMC model's likelihood term equals the NumPy log-likelihood summed (k2)."""
-    model = MultiBench(variant="k2")
+@pytest.mark.parametrize("variant", ["k2", "k2h"])
+def test_pymc_potential_equals_numpy_loglik(variant):
+    """At a random point, the PyMC model's likelihood term equals the NumPy log-likelihood summed (k2, and k2h whose
+    noise scale depends on the mean)."""
+    model = MultiBench(variant=variant)
     data = model.prepare(simulate(30))
     pm_model = model.build(data)
     point = pm_model.initial_point()
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in point.items()}
-    names = ["a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "beta", "nu", "eps"]
+    names = ["a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "beta", "nu", "eps", "noise_level"]
     names = [n for n in names if n in pm_model.named_vars]
     outs = pm_model.replace_rvs_by_values([pm_model.potentials[0], *[pm_model[n] for n in names]])
     pot, *vals = pm_model.compile_fn(outs, point_fn=True)(point)

@@ -172,5 +172,5 @@ def test_shipped_posterior_is_current_and_converged(multi):
 
     card = json.loads(multi.default_path().with_suffix(".json").read_text())
     assert card["data_hash"] == file_hash(multi.default_data()), "refit: make models"
-    assert card["variant"] == "k2" and card["diagnostics"]["converged"]
+    assert card["variant"] == MultiBench.default_variant and card["diagnostics"]["converged"]
     assert multi.meta["fit_models"][0] == "meta-llama/Llama-2-7b-hf" and multi.meta["n_models"] == 164
