@@ -208,13 +208,14 @@ def bench_flp() -> list[str]:
         env = {"PYTENSOR_FLAGS": f"compiledir={tmp}/pytensor", "NUMBA_CACHE_DIR": f"{tmp}/numba"}
         fit_t, res, rss = timed([*EXE, "flp", "fit", "--out", f"{tmp}/f.nc", "--no-progress"], env)
         comp = re.search(r"compile ([\d.]+) s, sampling ([\d.]+) s", res.stdout)
+        ran = re.search(r"diagnostics \((\d+) chains x (\d+) draws\)", res.stdout)  # the fit's own settings
     runs = [timed([*EXE, "flp", "predict", "--params", "7B", "--tokens", "4T"]) for _ in range(5)]
     pred_t = statistics.median(r[0] for r in runs)
     met = "met" if fit_t <= FLP_FIT_TARGET else "**not met**"
-    fitted = json.loads((ROOT / "models" / "flp-olmo.json").read_text())["sampler"]  # the shipped posterior's
+    fitted = json.loads((ROOT / "models" / "flp-olmo.json").read_text())["sampler"]  # what predict reads
     shipped = fitted["chains"] * fitted["draws"]
     return [
-        f"{FLP_HEAD}, {fitted['chains']} chains x {fitted['draws']} draws: the model's sampler defaults)",
+        f"{FLP_HEAD}, {ran.group(1)} chains x {ran.group(2)} draws: the model's sampler defaults)",
         "",
         "| what | seconds |",
         "|---|---|",

@@ -97,14 +97,16 @@ def _means(g: Globals, x: np.ndarray, eps: np.ndarray, b: int) -> np.ndarray:
 
 
 def _scale(g: Globals, b: int, mean: np.ndarray, d: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Noise scale of benchmark ``b`` for means ``mean`` of the draws ``d`` ((D, G) for all draws, or one per
-    (draw, grid point) pair)."""
-    sigma = g.sigma[d, b]
+    """Noise scale of benchmark ``b`` for means ``mean`` of the draws ``d``: ``mean`` is (D, G) over every draw, or
+    one value per (draw, grid point) pair with ``d`` its draws."""
+    shape = (-1,) + (1,) * (mean.ndim - 1)  # per-draw parameters as columns against (D, G) means
+
+    def at(param: np.ndarray) -> np.ndarray:
+        return param[d, b].reshape(shape)
+
     if g.noise_level is None:
-        return sigma[:, None] if mean.ndim == 2 else sigma
-    cols = (lambda a: a[:, None]) if mean.ndim == 2 else (lambda a: a)
-    factor = level_factor(mean, cols(g.floor[d, b]), cols(g.ceiling[d, b]), cols(g.noise_level[d, b]))
-    return cols(sigma) * factor
+        return at(g.sigma)
+    return at(g.sigma) * level_factor(mean, at(g.floor), at(g.ceiling), at(g.noise_level))
 
 
 def _loglik(g: Globals, x: np.ndarray, eps: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:

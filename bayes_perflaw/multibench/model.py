@@ -142,12 +142,13 @@ class MultiBench(BayesModel):
             floor, ceiling = floors_and_ceilings(floor_frac, ceiling_frac, data.lows, data.tops, benches, xp=pt)
             theta = pt.dot(pt.as_tensor_variable(data.X), beta.T) + eps
             eta = a[data.bench] + (lam[data.bench] * theta[data.row]).sum(axis=-1)
-            mu = bounded_score(eta, floor[data.bench], ceiling[data.bench], xp=pt)
+            lo, hi = floor[data.bench], ceiling[data.bench]
+            mu = bounded_score(eta, lo, hi, xp=pt)
             y = pm.Data("score_obs", data.y, dims="obs")
             scale = sigma[data.bench]
             if level_noise(self.variant):
                 slope = create_variable("noise_level", p["noise_level"], dims="bench")
-                scale = scale * level_factor(mu, floor[data.bench], ceiling[data.bench], slope[data.bench], xp=pt)
+                scale = scale * level_factor(mu, lo, hi, slope[data.bench], xp=pt)
             pm.Potential("score", student_t_logp(y, mu, scale, nu, xp=pt).sum())
         return model
 
