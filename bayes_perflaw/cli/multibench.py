@@ -32,7 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--variant",
         default=MultiBench.default_variant,
-        help="number of latent factors: " + ", ".join(f"{k} ({v})" for k, v in MultiBench.variants.items()),
+        help=f"the model (default {MultiBench.default_variant}): "
+        + ", ".join(f"{k} ({v})" for k, v in MultiBench.variants.items()),
     )
     p.add_argument(
         "--data",
