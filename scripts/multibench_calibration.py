@@ -57,6 +57,61 @@ def detection(flags: pd.Series, shift: float) -> float:
     return float((f == ("high" if shift > 0 else "low")).mean()) if len(f) else float("nan")
 
 
+def logit_pct(score) -> np.ndarray:
+    """Log odds of a score in percent (clipped to 0.1-99.9 %)."""
+    p = np.clip(np.asarray(score, dtype=float) / 100.0, 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p))
+
+
+def spread(resid: np.ndarray) -> str:
+    """``sd (robust sd)`` of residuals in points (robust: 1.4826 x the median absolute deviation)."""
+    return f"{resid.std(ddof=1):.1f} ({1.4826 * np.median(np.abs(resid - np.median(resid))):.1f})"
+
+
+def mmlu_by_level(df: pd.DataFrame) -> list[str]:
+    """Markdown: the MMLU screen by the reported score's level (predictive width, residual spread, detection at +8
+    and +12), and beside it, on the rows with MMLU above 40 and all five other scores, the leave-one-out residual
+    of a least-squares regression of MMLU's log odds on the other five's (the issue's yardstick)."""
+    m = df[df["bench"] == "mmlu"].copy()
+    m["resid"] = m["y"] - m["pred_mean"]
+    bands = pd.cut(m["y"], [0, 30, 40, 50, 60, 70, 100])
+    lines = [
+        "### MMLU by level: where the +12 detection is lost",
+        "",
+        "Near chance (below 30) a planted shift leaves the narrow floor region and is caught; between 40 and 70 the "
+        "scores scatter most about what the other five imply, so the predictive is wide and +8 / +12 are often "
+        "missed. Residual spread in points: sd (robust sd).",
+        "",
+        "| reported MMLU | scores | median 90 % width | residual spread | +8 | +12 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for band, g in m.groupby(bands, observed=True):
+        lines.append(
+            f"| {band} | {len(g)} | {(g['hi'] - g['lo']).median():.1f} | {spread(g['resid'].to_numpy())} | "
+            f"{detection(g['flag_+8'], 8.0):.2f} | {detection(g['flag_+12'], 12.0):.2f} |"
+        )
+    wide = df.pivot_table(index="model", columns="bench", values="y").dropna(subset=BENCHES)
+    wide = wide[wide["mmlu"] > 40]
+    x = np.column_stack([np.ones(len(wide))] + [logit_pct(wide[b]) for b in BENCHES[1:]])
+    y = logit_pct(wide["mmlu"])
+    loo = np.empty(len(wide))
+    for i in range(len(wide)):
+        keep = np.arange(len(wide)) != i
+        coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
+        loo[i] = wide["mmlu"].iloc[i] - 100.0 / (1.0 + np.exp(-x[i] @ coef))
+    ours = m.set_index("model").loc[wide.index, "resid"].to_numpy()
+    lines += [
+        "",
+        f"On the {len(wide)} models with MMLU above 40 and all five other scores, the leave-one-out residual of a "
+        f"least-squares regression of MMLU's log odds on the other five's has spread {spread(loo)} points; the "
+        f"screen's leave-one-model-out residual on the same rows {spread(ours)}. A +12 shift caught 95 % of the "
+        "time at a two-sided 0.05 threshold needs a predictive sd of about 12 / (1.96 + 1.64) = 3.3 points: neither "
+        "the regression nor the screen reaches it on these models.",
+        "",
+    ]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.multibench.evaluate import score_out, summarise
@@ -67,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--posterior", default=str(ROOT / "models" / "multibench.nc"))
     ap.add_argument("--variant", action="append", default=[], help="NAME=PATH of another posterior to compare")
     ap.add_argument("--out", default=str(ROOT / "reports" / "multibench"))
-    ap.add_argument("--reuse", action="store_true", help="rewrite the tables from the saved score_out.csv only")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="rewrite the tables from the saved score_out*.csv only (files written before session 13 hold 4 "
+        "significant digits: a displayed last digit can move)",
+    )
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -81,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         df[flags] = df[flags].fillna("")
     else:
         df = score_out(shipped.draws, BENCHES, SHIFTS)
-        df.to_csv(out / "score_out.csv", index=False, float_format="%.4g")
-    summary = summarise(df, SHIFTS)
-    summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.4g")
+        df.to_csv(out / "score_out.csv", index=False, float_format="%.6g")  # --reuse rereads it
+    if args.reuse:  # the saved summary, computed at full precision
+        summary = pd.read_csv(out / "score_out_summary.csv")
+    else:
+        summary = summarise(df, SHIFTS)
+        summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.6g")
 
     # variants by the leave-one-score-out log predictive density of the same scores
     rows = []
@@ -176,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         + " | ".join(pct(detection(rec[f"flag_{s:+g}"], s)) for s in SHIFTS)
         + " |",
         "",
+        *mmlu_by_level(df),
     ]
     notes_path = out / "public_notes.csv"
     notes = pd.read_csv(notes_path, keep_default_na=False) if notes_path.is_file() else pd.DataFrame()

@@ -2,7 +2,9 @@
 
 A prior is a ``pymc_extras.prior.Prior`` dict (``{"dist": "Normal", "kwargs": {"mu": 0, "sigma": 1}}``), so a
 prior configuration is plain JSON: saved with every posterior, given by users (``--priors FILE.json``) and
-merged over a model's defaults. A plain number instead of a dict **fixes** the parameter. This module
+merged over a model's defaults. A plain number instead of a dict **fixes** the parameter. A kwarg may itself be a
+prior dict (a hyperprior: the parameter is then partially pooled over its dims), with pymc-extras' optional
+``"centered": false`` (non-centred) and ``"transform"`` (e.g. ``"exp"``: a log-normal population). This module
 imports nothing heavy; ``pymc_extras`` is imported only when a model is built.
 """
 
@@ -39,11 +41,37 @@ def merge(defaults: dict[str, Any], overrides: dict[str, Any] | None, source: st
         if not isinstance(value, dict) or not isinstance(value.get("dist"), str):
             what = "prior must be a number or {'dist': ..., 'kwargs': {...}}"
             raise DataError(f"{what}, got {value!r}", source=source, column=name)
-        kwargs = value.get("kwargs", {})
-        if not isinstance(kwargs, dict):
-            raise DataError(f"'kwargs' must be an object, got {kwargs!r}", source=source, column=name)
-        config[name] = {"dist": value["dist"], "kwargs": dict(kwargs)}
+        config[name] = _checked(value, name, source)
     return config
+
+
+OPTIONS = {"centered": bool, "transform": str}  # pymc-extras' optional keys of a prior dict, with their types
+
+
+def _checked(value: dict[str, Any], name: str, source: str | None) -> dict[str, Any]:
+    """A prior dict's ``dist``, ``kwargs`` (hyperpriors checked alike) and optional ``centered`` / ``transform``."""
+
+    def fail(message: str) -> DataError:
+        return DataError(message, source=source, column=name)
+
+    kwargs = value.get("kwargs", {})
+    if not isinstance(kwargs, dict):
+        raise fail(f"'kwargs' must be an object, got {kwargs!r}")
+    unknown = sorted(set(value) - {"dist", "kwargs", *OPTIONS})
+    if unknown:
+        raise fail(f"unknown key(s) {unknown} in a prior; use dist, kwargs, centered, transform")
+    out: dict[str, Any] = {"dist": value["dist"], "kwargs": {}}
+    for key, arg in kwargs.items():
+        hyper = isinstance(arg, dict)
+        if hyper and not isinstance(arg.get("dist"), str):
+            raise fail(f"hyperprior {key!r} must be {{'dist': ..., 'kwargs': {{...}}}}, got {arg!r}")
+        out["kwargs"][key] = _checked(arg, name, source) if hyper else arg
+    for key, kind in OPTIONS.items():
+        if key in value:
+            if not isinstance(value[key], kind):
+                raise fail(f"{key!r} must be a {kind.__name__}, got {value[key]!r}")
+            out[key] = value[key]
+    return out
 
 
 def read_overrides(path: str | Path) -> dict[str, Any]:
@@ -61,7 +89,7 @@ def to_prior(value: dict[str, Any], dims: str | tuple[str, ...] | None = None):
     """A ``pymc_extras.prior.Prior`` from a prior dict (imports pymc-extras: fit path only)."""
     from pymc_extras.prior import Prior
 
-    return Prior(value["dist"], **value["kwargs"], dims=dims)
+    return Prior.from_dict({**value, "dims": dims})
 
 
 def create_variable(name: str, value: Any, dims: str | tuple[str, ...] | None = None):
