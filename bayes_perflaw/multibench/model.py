@@ -1,11 +1,12 @@
 """The latent-capability model over benchmarks (PyMC on the fit path only), through the package's model API.
 
-Each model ``i`` has a capability ``theta_i`` of ``K`` factors (variants ``k1``, ``k2``, ``k3``; ``k2h`` the
-default), partly explained by its recipe: ``theta_i = beta X_i + eps_i``, ``eps_i ~ N(0, I)``
-(:mod:`bayes_perflaw.multibench.data`).
+Each model ``i`` has a capability ``theta_i`` of ``K`` factors (variants ``k1``, ``k2``, ``k3``, and
+``k1h``, ``k2h`` (the default), ``k3h`` with the level-dependent noise), partly explained by its recipe:
+``theta_i = beta X_i + eps_i``, ``eps_i ~ N(0, I)`` (:mod:`bayes_perflaw.multibench.data`).
 Each reported score is Student-t (``nu`` learned) around
 :func:`~bayes_perflaw.multibench.benchmarks.bounded_score` of ``a_b + lambda_b . theta_i`` with a noise scale
-``sigma_b`` per benchmark; in ``k2h`` times :func:`~bayes_perflaw.multibench.benchmarks.level_factor` of the mean's
+``sigma_b`` per benchmark; in the ``...h`` variants times
+:func:`~bayes_perflaw.multibench.benchmarks.level_factor` of the mean's
 position between the benchmark's floor and ceiling. Shifted (contamination-like) scores are weighed at screening
 time (:meth:`.condition.Predictive.shifted`). Data: ``data/multibench.csv`` (``data/README.md``). Prediction and
 screening are NumPy (:mod:`.condition`).
@@ -57,6 +58,8 @@ class MultiBench(BayesModel):
         "k3": "three latent capabilities (anchors: MMLU, GSM8K, HumanEval)",
         "k2h": "k2 with each benchmark's noise scale varying with where the mean lies between its floor and "
         "ceiling: sigma * exp(noise_level * (4 p (1 - p) - 0.5)) (benchmarks.level_factor)",
+        "k1h": "k1 with the noise of k2h",
+        "k3h": "k3 with the noise of k2h",
     }
     # k2h: the noise scale varies with where a score lies between its benchmark's floor and ceiling. Against k2
     # (constant noise): leave-one-score-out elpd -2406.2 vs -2527.6, flag rate on the real scores 0.047 vs 0.061

@@ -232,3 +232,18 @@ def test_grid_predictive_with_a_level_dependent_noise_matches_quadrature():
     assert pred.tail_prob(65.0) == pytest.approx(2 * min(cdf / z, 1 - cdf / z), rel=2e-3)
     flat = predictive(_one_draw_globals(), x, row_grid(_one_draw_globals(), x, y), 0, np.ones(1))
     assert abs(pred.tail_prob(65.0) - flat.tail_prob(65.0)) > 0.01  # the level profile changes the answer
+
+
+@pytest.mark.parametrize(("variant", "k", "level"), [("k1", 1, False), ("k1h", 1, True), ("k3h", 3, True)])
+def test_variant_names_give_factors_and_noise(variant, k, level):
+    """Each variant name sets the number of factors and whether the noise depends on the level, and the model
+    built from it has that many factors and a ``noise_level`` per benchmark only when it should."""
+    from bayes_perflaw.multibench.model import MultiBench
+
+    model = MultiBench(variant)
+    data = model.prepare(pd.read_csv(model.default_data(), keep_default_na=False, na_values=[""]))
+    built = model.build(data)
+    assert model.k == k and len(built.coords["factor"]) == k
+    assert ("noise_level" in built.named_vars) == level
+    if level:
+        assert built.named_vars_to_dims["noise_level"] == ("bench",)
