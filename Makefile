@@ -85,11 +85,9 @@ models: $(STAMP)
 		--no-progress
 	$(BIN)/bayes-perflaw multibench fit --variant k1h --out reports/multibench/k1h.nc --seed 1 --tune 4000 \
 		--draws 2000 --no-progress
-	$(BIN)/bayes-perflaw multibench fit --variant k3h --out reports/multibench/k3h.nc --seed 1 --tune 4000 \
-		--draws 2000 --no-progress
 	$(BIN)/python scripts/multibench_calibration.py --variant k2=reports/multibench/k2.nc \
 		--variant k1=reports/multibench/k1.nc --variant k3=reports/multibench/k3.nc \
-		--variant k1h=reports/multibench/k1h.nc --variant k3h=reports/multibench/k3h.nc
+		--variant k1h=reports/multibench/k1h.nc
 	rm -f reports/multibench/k[123]*.nc reports/multibench/k[123]*.json  # the variants' posteriors and cards
 	$(BIN)/bayes-perflaw report --posterior models/multibench.nc --out reports/multibench/report
 
