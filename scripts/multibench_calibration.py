@@ -75,40 +75,41 @@ def regression_design(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return x, logit_pct(wide["mmlu"])
 
 
-def loo_regression(wide: pd.DataFrame, fit: np.ndarray | None = None) -> np.ndarray:
-    """Leave-one-out residuals (points) of the yardstick regression (:func:`regression_design`), fitted on the rows
-    where ``fit`` is true (all by default) less the row predicted."""
-    x, y = regression_design(wide)
-    fit = np.ones(len(wide), dtype=bool) if fit is None else np.asarray(fit, dtype=bool)
-    loo = np.empty(len(wide))
-    for i in range(len(wide)):
-        keep = fit & (np.arange(len(wide)) != i)
-        coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
-        loo[i] = wide["mmlu"].iloc[i] - 100.0 / (1.0 + np.exp(-x[i] @ coef))
-    return loo
-
-
-def regression_screen(wide: pd.DataFrame, shifts=(0.0, 8.0, 12.0), threshold: float = 0.05) -> dict[float, np.ndarray]:
-    """The yardstick regression used as a screen: each row's MMLU judged by the regression fitted on the other rows
-    (all of ``wide``), its Student-t prediction interval in log odds (homoscedastic, with the coefficients'
-    uncertainty); per shift planted into MMLU, whether the row is flagged (two-sided tail probability below
-    ``threshold``, and above the prediction for a positive shift; NaN where the planted score passes 100)."""
-    from scipy import stats
-
+def loo_fits(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """The yardstick regression (:func:`regression_design`) fitted on every row but one, for each row: its
+    prediction of MMLU's log odds, the standard error of a new observation there (homoscedastic, with the
+    coefficients' uncertainty), and the residual degrees of freedom."""
     x, y = regression_design(wide)
     n, p = x.shape
-    flags = {s: np.full(n, np.nan) for s in shifts}
+    pred, se = np.empty(n), np.empty(n)
     for i in range(n):
         keep = np.arange(n) != i
         coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
         resid = y[keep] - x[keep] @ coef
-        s2 = resid @ resid / (n - 1 - p)
-        se = np.sqrt(s2 * (1.0 + x[i] @ np.linalg.inv(x[keep].T @ x[keep]) @ x[i]))
-        for shift in shifts:
-            score = wide["mmlu"].iloc[i] + shift
-            if score < 100:
-                t = (logit_pct(score) - x[i] @ coef) / se
-                flags[shift][i] = 2 * stats.t.sf(abs(t), n - 1 - p) < threshold and (shift <= 0 or t > 0)
+        pred[i] = x[i] @ coef
+        se[i] = np.sqrt(resid @ resid / (n - 1 - p) * (1.0 + x[i] @ np.linalg.inv(x[keep].T @ x[keep]) @ x[i]))
+    return pred, se, n - 1 - p
+
+
+def loo_regression(wide: pd.DataFrame) -> np.ndarray:
+    """Leave-one-out residuals (points) of the yardstick regression (:func:`loo_fits`)."""
+    return wide["mmlu"].to_numpy(dtype=float) - 100.0 / (1.0 + np.exp(-loo_fits(wide)[0]))
+
+
+def regression_screen(wide: pd.DataFrame, shifts=(0.0, 8.0, 12.0), threshold: float = 0.05) -> dict[float, np.ndarray]:
+    """The yardstick regression used as a screen: each row's MMLU judged by its Student-t prediction interval in
+    log odds (:func:`loo_fits`); per shift planted into MMLU, whether the row is flagged (two-sided tail
+    probability below ``threshold``, and above the prediction for a positive shift; NaN where the planted score
+    passes 100)."""
+    from scipy import stats
+
+    pred, se, dof = loo_fits(wide)
+    flags = {}
+    for shift in shifts:
+        score = wide["mmlu"].to_numpy(dtype=float) + shift
+        t = (logit_pct(score) - pred) / se
+        flagged = (2 * stats.t.sf(np.abs(t), dof) < threshold) & ((shift <= 0) | (t > 0))
+        flags[shift] = np.where(score < 100, flagged, np.nan)
     return flags
 
 
@@ -136,8 +137,9 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
         )
     every = df.pivot_table(index="model", columns="bench", values="y").dropna(subset=BENCHES)
     wide = every[every["mmlu"] > 40]
+    by_model = m.set_index("model")
     loo = pd.Series(loo_regression(wide), index=wide.index)
-    ours = m.set_index("model").loc[wide.index, "resid"]
+    ours = by_model.loc[wide.index, "resid"]
     coef = np.linalg.lstsq(*regression_design(wide), rcond=None)[0]
     arc_coef, gsm_coef = coef[1 + BENCHES[1:].index("arc_c")], coef[1 + BENCHES[1:].index("gsm8k")]
     from bayes_perflaw.multibench.condition import globals_from_draws
@@ -169,7 +171,7 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
         "|---|---|---|---|---|",
     ]
     reg = regression_screen(obs)
-    judged = m.set_index("model").loc[obs.index]
+    judged = by_model.loc[obs.index]
     for label, rows in ((f"all {len(obs)}", np.ones(len(obs), dtype=bool)), (f"MMLU above 40 ({above.sum()})", above)):
         lines.append(
             f"| {label} | regression | {np.nanmean(reg[0.0][rows]):.3f} | {np.nanmean(reg[8.0][rows]):.2f} | "
@@ -195,10 +197,9 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
         "| model | MMLU | GSM8K | screen: predicted [90 %] | screen residual | regression residual |",
         "|---|---|---|---|---|---|",
     ]
-    mm = m.set_index("model")
     worst = (ours.abs() - loo.abs()).sort_values(ascending=False).index[:6]
     for name in worst:
-        r = mm.loc[name]
+        r = by_model.loc[name]
         lines.append(
             f"| {name} | {r['y']:.1f} | {wide.loc[name, 'gsm8k']:.1f} | {r['pred_mean']:.1f} [{r['lo']:.1f}, "
             f"{r['hi']:.1f}] | {ours[name]:+.1f} | {loo[name]:+.1f} |"
