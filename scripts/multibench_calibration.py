@@ -8,9 +8,13 @@ planted score never witnesses for itself, so one predictive per score serves eve
 nominal two-sided tail probability 0.05. Beside it, the recipe-only screen (models/screen.nc) on the same
 plants, into the developer-reported MMLU of the same models where the reference table has their recipe.
 
-Writes reports/multibench/{score_out.csv, score_out_summary.csv, variants.md} and the multi-benchmark section
-of reports/screening.md (after MARKER). Variants compared: every posterior given with --variant NAME=PATH.
-Run: `python scripts/multibench_calibration.py [--variant k1=PATH ...]` (`make models`).
+Writes reports/multibench/{score_out.csv, score_out_summary.csv, variants.csv, variants.md} and the
+multi-benchmark section of reports/screening.md (after MARKER). Variants compared: the shipped posterior and every
+posterior given with --variant NAME=PATH; with --keep-variants the rows of earlier runs for variants not given
+this time stay in the table (marked by the run that produced them), so one new variant can be added without
+refitting the others.
+Run: `python scripts/multibench_calibration.py [--variant k1=PATH ...]` (`make models`);
+`python scripts/multibench_calibration.py --reuse --keep-variants --variant k1h=PATH` adds one variant.
 """
 
 from __future__ import annotations
@@ -208,6 +212,28 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
     return lines
 
 
+def variant_row(name: str, model, s: pd.Series) -> dict:
+    """One row of the variants table: a posterior's leave-one-score-out summary ``s`` beside its fit diagnostics."""
+    diag = model.meta["diagnostics"]
+    loo = model.meta.get("loo", {})
+    nu = model.meta["priors"]["nu"]
+    nu_text = f"fixed {nu:g}" if isinstance(nu, (int, float)) else f"learned ({model.draws.values['nu'].mean():.2f})"
+    return {
+        "variant": name,
+        "nu": nu_text,
+        "leave-one-score-out elpd": round(float(s["elpd"]), 1),
+        "MAE": round(float(s["mae"]), 2),
+        "90 % coverage": round(float(s["coverage"]), 3),
+        "median width": round(float(s["width"]), 1),
+        "flag rate (real scores)": round(float(s["flag_rate"]), 3),
+        "PSIS-LOO elpd (all 13 benchmarks)": round(float(loo.get("elpd_loo", np.nan)), 1),
+        "Pareto k > 0.7": loo.get("pareto_k_gt_0.7", ""),
+        "r_hat max": round(float(diag["r_hat_max"]), 3),
+        "converged": diag["converged"],
+        "fitted": str(model.meta.get("created", ""))[:10],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.multibench.evaluate import score_out, summarise
@@ -221,8 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--reuse",
         action="store_true",
-        help="rewrite the tables from the saved score_out*.csv only (files written before session 13 hold 4 "
-        "significant digits: a displayed last digit can move)",
+        help="rewrite the tables from the saved score_out*.csv instead of judging the shipped posterior's scores "
+        "again (files written before session 13 hold 4 significant digits: a displayed last digit can move); "
+        "variants given with --variant are still evaluated",
+    )
+    ap.add_argument(
+        "--keep-variants",
+        action="store_true",
+        help="keep the rows of variants.csv for variants not evaluated in this run",
     )
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -244,47 +276,41 @@ def main(argv: list[str] | None = None) -> int:
         summary = summarise(df, SHIFTS)
         summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.6g")
 
-    # variants by the leave-one-score-out log predictive density of the same scores
+    # variants by the leave-one-score-out log predictive density of the same scores; under --reuse the shipped
+    # posterior's row is kept from the earlier table (computed at full precision) when there is one
+    table = out / "variants.csv"
+    earlier = pd.read_csv(table, keep_default_na=False, na_values=[""]) if table.is_file() else None
+    specs = list(args.variant)
+    if not (args.reuse and earlier is not None and shipped.variant_name in set(earlier["variant"])):
+        specs.insert(0, f"{shipped.variant_name}={args.posterior}")
     rows = []
-    for spec in [] if args.reuse else [f"{shipped.variant_name}={args.posterior}", *args.variant]:
+    for spec in specs:
         name, path = spec.split("=", 1)
         model = shipped if path == args.posterior else MultiBench.read(path)
         d = df if model is shipped else score_out(model.draws, BENCHES, ())
-        s = summarise(d).set_index("bench").loc["all"]
-        diag = model.meta["diagnostics"]
-        loo = model.meta.get("loo", {})
-        nu = model.meta["priors"]["nu"]
-        nu_text = (
-            f"fixed {nu:g}" if isinstance(nu, (int, float)) else f"learned ({model.draws.values['nu'].mean():.2f})"
+        rows.append(variant_row(name, model, summarise(d).set_index("bench").loc["all"]))
+    variants = pd.DataFrame(rows)
+    if earlier is not None:
+        keep = ~earlier["variant"].isin([r["variant"] for r in rows]) & (
+            args.keep_variants | (args.reuse & (earlier["variant"] == shipped.variant_name))
         )
-        rows.append(
-            {
-                "variant": name,
-                "nu": nu_text,
-                "leave-one-score-out elpd": round(float(s["elpd"]), 1),
-                "MAE": round(float(s["mae"]), 2),
-                "90 % coverage": round(float(s["coverage"]), 3),
-                "median width": round(float(s["width"]), 1),
-                "flag rate (real scores)": round(float(s["flag_rate"]), 3),
-                "PSIS-LOO elpd (all 13 benchmarks)": round(float(loo.get("elpd_loo", np.nan)), 1),
-                "Pareto k > 0.7": loo.get("pareto_k_gt_0.7", ""),
-                "r_hat max": round(float(diag["r_hat_max"]), 3),
-                "converged": diag["converged"],
-            }
-        )
-    variants = pd.DataFrame(rows).sort_values("leave-one-score-out elpd", ascending=False) if rows else None
-    if variants is not None:
-        atomic_write(
-            out / "variants.md",
-            lambda tmp: tmp.write_text(
-                "# Number of latent factors\n\n"
-                "Each variant's posterior (`bayes-perflaw multibench fit --variant kK`), every score of the six "
-                "leaderboard benchmarks predicted from the same model's other five, the model left out by importance "
-                "sampling (`scripts/multibench_calibration.py`). Higher elpd is better. PSIS-LOO over single scores "
-                "(from the fit) is shown for reference only: with a latent capability per model it leaves a score, "
-                "not a model, out, and many Pareto k exceed 0.7.\n\n" + variants.to_markdown(index=False) + "\n"
-            ),
-        )
+        variants = pd.concat([variants, earlier[keep]], ignore_index=True)
+    variants = variants.sort_values("leave-one-score-out elpd", ascending=False)
+    atomic_write(table, lambda tmp: variants.to_csv(tmp, index=False))
+    atomic_write(
+        out / "variants.md",
+        lambda tmp: tmp.write_text(
+            "# Number of latent factors\n\n"
+            "Each variant's posterior (`bayes-perflaw multibench fit --variant kK`), every score of the six "
+            "leaderboard benchmarks predicted from the same model's other five, the model left out by importance "
+            "sampling (`scripts/multibench_calibration.py`; the rows in `variants.csv`, with the date each "
+            "posterior was fitted, empty for rows older than that column). Higher elpd is better. PSIS-LOO over "
+            "single scores (from the fit) is shown for reference only: with a latent capability per model it "
+            "leaves a score, not a model, out, and many Pareto k exceed 0.7.\n\n"
+            + variants.fillna({"fitted": ""}).to_markdown(index=False)
+            + "\n"
+        ),
+    )
 
     # recipe-only screen on the same plants
     rec = recipe_plants(multi)
