@@ -111,6 +111,18 @@ def backtest_markdown(summary: pd.DataFrame, fits: list[dict[str, Any]], data_na
     lines += [
         "",
         "Stage-1 elpd compares forms only between variants with the same domains (FLP-M's covers two losses).",
-        "",
     ]
+    for m in fits:
+        if m["diagnostics"].get("problems"):
+            lines.append(
+                f"\n**{m['variant']} did NOT converge** by PyMC's thresholds ("
+                + "; ".join(m["diagnostics"]["problems"])
+                + "): its intervals above are not to be trusted; sample longer (`--tune`, `--draws`)."
+            )
+        if m.get("dropped_tasks"):
+            lines.append(
+                f"\n{m['variant']}: {len(m['dropped_tasks'])} tasks never leave the chance region on this ladder and "
+                f"are not predicted: {', '.join(m['dropped_tasks'])}."
+            )
+    lines.append("")
     return "\n".join(lines)
