@@ -65,6 +65,17 @@ def draw_weights_for(post: Draws, g: Globals, model: str, fit_rows: dict[str, in
     return loo_weights(marginal_loglik(lw, ll)[:, None])[:, 0], True
 
 
+def method_text(n_given: int, recipe: bool, in_fit: bool) -> str:
+    """What a row's scores were judged on (``screen_method``): its other scores when it gave two or more, else
+    its recipe (``params_B``, ``tokens_T``) or, without one, the population of the fit data alone."""
+    left_out = "; left out of the fit" if in_fit else ""
+    if n_given >= 2:
+        return f"other benchmarks ({n_given} scores given; {'recipe' if recipe else 'no recipe'}{left_out})"
+    basis = "recipe only" if recipe else "population only (no recipe)"
+    given = "one score given, no other score to judge it by" if n_given else "no score given"
+    return f"{basis} ({given}{left_out})"
+
+
 def screen_scores(
     claims,
     post: Draws,
@@ -107,13 +118,7 @@ def screen_scores(
             )
             for b in benchmarks
         }
-        n_given = int((~np.isnan(y)).sum())
-        recipe = "recipe" if not np.isnan(t.log_compute[i]) else "no recipe"
-        methods.append(
-            f"other benchmarks ({n_given} scores given; {recipe}" + ("; left out of the fit" if in_fit else "") + ")"
-            if n_given
-            else f"{recipe} only (no score given)"
-        )
+        methods.append(method_text(int((~np.isnan(y)).sum()), not np.isnan(t.log_compute[i]), in_fit))
         for b in benchmarks:
             j = out[col[b]]
             score = y[col[b]]

@@ -27,8 +27,8 @@ def screen_claims(
     """:func:`screen_scores`, except that rows whose only listed score is MMLU and that carry every input of the
     Performance Law are judged by the recipe screen (``recipe``: the screening mixture's draws,
     :func:`bayes_perflaw.screening.screen.screen_table`), which ``screen_method`` then says. Such a row without the
-    law's inputs is judged against its ``params_B`` / ``tokens_T`` alone, or the population, as ``screen_method``
-    says."""
+    law's inputs (no architecture columns in the file, or empty cells in the row) is judged by the latent-capability
+    model against its ``params_B`` / ``tokens_T`` alone, or the population, as ``screen_method`` says."""
     out = screen_scores(claims, multi, benchmarks, prob=prob, threshold=threshold, seed=seed)
     if recipe is None or "mmlu" not in benchmarks:
         return out
@@ -36,14 +36,25 @@ def screen_claims(
     only_mmlu = given["mmlu"] & (given.sum(axis=1) == 1)
     if not only_mmlu.any():
         return out
-    from bayes_perflaw.perflaw.schema import law_gaps, validate
+    from bayes_perflaw.core.errors import DataError
+    from bayes_perflaw.perflaw.schema import RECIPE_CORE, law_gaps, validate
     from bayes_perflaw.screening.screen import screen_table
 
     source = claims.attrs.get("source", "claims")
-    idx = np.flatnonzero(only_mmlu.to_numpy())
-    sub = validate(
-        claims.reset_index(drop=True).iloc[idx].reset_index(drop=True), source=source, require_law_inputs=False
-    )
+    arch = [c for c in RECIPE_CORE if c != "model"]
+    if not set(arch) <= set(claims.columns):  # no architecture at all: the latent-capability model judges them
+        return out
+    has_arch = claims[arch].apply(lambda c: c.astype("string").str.strip().fillna("") != "").all(axis=1)
+    idx = np.flatnonzero(only_mmlu.to_numpy() & has_arch.to_numpy())
+    if not len(idx):
+        return out
+    try:
+        sub = validate(
+            claims.reset_index(drop=True).iloc[idx].reset_index(drop=True), source=source, require_law_inputs=False
+        )
+    except DataError as err:  # name the row of the claims file, not of the subset
+        row = None if err.row is None else int(idx[err.row - 1]) + 1
+        raise DataError(err.detail, source=err.source, row=row, model=err.model, column=err.column) from None
     ok = (law_gaps(sub) == "").to_numpy()
     if not ok.any():
         return out

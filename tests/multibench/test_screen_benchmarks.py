@@ -174,3 +174,42 @@ def test_shipped_posterior_is_current_and_converged(multi):
     assert card["data_hash"] == file_hash(multi.default_data()), "refit: make models"
     assert card["variant"] == MultiBench.default_variant and card["diagnostics"]["converged"]
     assert multi.meta["fit_models"][0] == "meta-llama/Llama-2-7b-hf" and multi.meta["n_models"] == 164
+
+
+def test_only_mmlu_without_the_architecture_is_judged_by_the_latent_model(multi):
+    """A claims file with ``params_B`` / ``tokens_T`` but no architecture columns, or a row whose architecture
+    cells are empty, is not refused: such only-MMLU rows are judged by the latent-capability model's recipe
+    part (the recipe screen needs the law's inputs)."""
+    from bayes_perflaw.screening.model import Screening
+
+    recipe = Screening.load().draws
+    no_arch = _claims("solo,60.0,,,,,,7,2", ROWS[0] + ",7,2", header=HEADER + ",params_B,tokens_T")
+    out = screen_claims(no_arch, multi.draws, BENCHES, recipe=recipe)
+    assert out.loc[0, "screen_method"] == "recipe only (one score given, no other score to judge it by)"
+    assert out.loc[1, "screen_method"] == "other benchmarks (6 scores given; recipe)"
+    header = HEADER + ",num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B"
+    empty_arch = _claims("solo,60.0,,,,,,,,,2,7", "llama-like,66.6,,,,,,32,4096,14336,15T,8B", header=header)
+    out = screen_claims(empty_arch, multi.draws, BENCHES, recipe=recipe)
+    assert out.loc[0, "screen_method"] == "recipe only (one score given, no other score to judge it by)"
+    assert out.loc[1, "screen_method"] == RECIPE_METHOD
+
+
+def test_a_bad_architecture_cell_names_its_row_in_the_claims_file(multi):
+    from bayes_perflaw.screening.model import Screening
+
+    header = HEADER + ",num_hidden_layers,hidden_size,intermediate_size,tokens_T,params_B"
+    t = _claims(ROWS[0] + ",,,,,", "bad,60.0,,,,,,32,-4096,14336,15T,8B", header=header)
+    with pytest.raises(DataError) as err:
+        screen_claims(t, multi.draws, BENCHES, recipe=Screening.load().draws)
+    assert str(err.value) == "claims.csv, row 2 (model 'bad'), column 'hidden_size': must be > 0 (count), got -4096.0"
+
+
+def test_method_text_says_what_a_row_was_judged_on():
+    from bayes_perflaw.multibench.screen import method_text
+
+    assert method_text(3, False, False) == "other benchmarks (3 scores given; no recipe)"
+    assert method_text(2, True, True) == "other benchmarks (2 scores given; recipe; left out of the fit)"
+    assert method_text(1, False, False) == (
+        "population only (no recipe) (one score given, no other score to judge it by)"
+    )
+    assert method_text(0, True, False) == "recipe only (no score given)"
