@@ -69,16 +69,28 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
 
     data = model.prepare(table)
     stage_models = model.stages(data)
-    parts, diag, timings = {}, {}, {"compile_s": 0.0, "sampling_s": 0.0}
+    parts, diag, timings, retried = {}, {}, {"compile_s": 0.0, "sampling_s": 0.0}, {}
     for name, pm_model in stage_models.items():
         if log is not None and len(stage_models) > 1:
             log(f"sampling {name} ({model.kind} {model.variant_name})")
-        raw, took = sample(pm_model, model.stage_config(name, config), drop=model.drop_vars)
-        part = model.align(add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors))
-        parts[name] = part
-        diag[name] = diagnose(part, var_names=model.diagnose_vars(part.posterior))
-        for k in timings:
-            timings[k] = round(timings[k] + took[k], 2)
+        stage_config = model.stage_config(name, config)
+        while True:
+            raw, took = sample(pm_model, stage_config, drop=model.drop_vars)
+            part = model.align(add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors))
+            parts[name] = part
+            diag[name] = diagnose(part, var_names=model.diagnose_vars(part.posterior))
+            for k in timings:
+                timings[k] = round(timings[k] + took[k], 2)
+            again = None if name in retried else model.retry_config(name, stage_config, diag[name])
+            if again is None:
+                break
+            retried[name] = {"divergences": diag[name]["divergences"], "target_accept": again.target_accept}
+            if log is not None:
+                log(
+                    f"{name or model.kind}: {diag[name]['divergences']} divergent transitions at target_accept "
+                    f"{stage_config.target_accept:g}: sampling it again at {again.target_accept:g}"
+                )
+            stage_config = again
     meta = {
         "kind": model.kind,
         "variant": model.variant_name,
@@ -95,6 +107,7 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
         **model.design_meta(data),
         "created": utc_timestamp(),
         **timings,
+        **({"resampled": retried} if retried else {}),
     }
     idata = model.finish(_merge_stages(parts), data, config)
     meta["diagnostics"] = diag[""] if list(diag) == [""] else combine_diagnostics(diag)

@@ -93,6 +93,11 @@ class BayesModel:
         """The sampler settings of stage ``name`` (the fit's settings by default)."""
         return config
 
+    def retry_config(self, name: str, config, diag: dict[str, Any]):
+        """Settings to sample stage ``name`` once more after its diagnostics ``diag``, or None (the default: a
+        fit is sampled once and reports what it got)."""
+        return None
+
     def loglik(self, data, values: dict[str, Any]) -> dict[str, Any]:
         """NumPy pointwise log-likelihoods, ``{name: (draws, obs)}``, from flattened posterior draws."""
         raise NotImplementedError
