@@ -269,7 +269,8 @@ def _pooled(values: np.ndarray, tau: np.ndarray, levels: list[str], keys: np.nda
 def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
     """What each row's prediction assumed: ``release_assumed`` (the half-year bin whose era effect it used, and
     whether that was extrapolated) for the era variants, ``organization_effect`` (a fitted organisation, or the
-    population's for a new or missing one) for ``era_org``. Empty frame for ``plain``."""
+    population's for a new or missing one) for ``era_org``, or that the variant has none when a row names an
+    organisation. Empty frame for ``plain`` without organisations."""
     out = {}
     n = len(rec.orgs)
     if "era" in post.values:
@@ -311,6 +312,8 @@ def assumptions(rec: Recipes, post: Draws) -> pd.DataFrame:
         out["organization_effect"] = [
             f"fitted: {o}{kept}" if f else _population_text(o) for o, f in zip(rec.orgs, fitted, strict=True)
         ]
+    elif any(rec.orgs):  # an organisation was given, but this variant has no effect for it: say so
+        out["organization_effect"] = [f"none (variant {post.meta.get('variant', '?')} has no organisation effect)"] * n
     return pd.DataFrame(out, index=range(n))
 
 

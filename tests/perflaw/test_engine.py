@@ -114,6 +114,12 @@ def test_organisation_aliases_and_the_stated_assumptions(post):
     last = max(post.meta["era_bins"])
     assert out.loc[0, "release_assumed"].startswith("2024H1")
     assert "no release given" in out.loc[3, "release_assumed"] and last < post.meta["era_n"]
+    # a variant without organisation effects says so when a row names an organisation, and is silent otherwise
+    shipped = predict_bayes(table, post, noise=False)
+    variant = post.meta["variant"]
+    assert "org" not in post.values
+    assert shipped["organization_effect"].tolist() == [f"none (variant {variant} has no organisation effect)"] * 4
+    assert "organization_effect" not in predict_bayes(table.drop(columns="organization"), post, noise=False)
 
 
 def test_noise_per_mmlu_method_variant_groups_by_that_column(post):
