@@ -62,7 +62,15 @@ RAN_WITH = {
 
 
 # experiments run on today's default (knee 80, shipped priors) besides their change
-ON_TODAYS_DEFAULT = {"lineage_tokens", "lineage_tokens_copied"}
+ON_TODAYS_DEFAULT = {
+    "lineage_tokens",
+    "lineage_tokens_copied",
+    # session 15: today's default (era_level, knee 80, shipped priors) with one prior changed
+    "level_linear_trend",
+    "level_nu25",
+    "level_kappa_free",
+    "level_moe_beta_flat",
+}
 
 
 def ran_with(name: str) -> str:
