@@ -46,6 +46,9 @@ DATA_CHANGE = {
     "(Qwen1.5-MoE-A2.7B and Skywork-MoE-Base gain a token count); on the 234 shared rows 32.6 -> 33.5",
     "lineage_tokens_copied": "as lineage_tokens, except LLaMA-MoE (parent FFNs partitioned into experts, not "
     "copied), which keeps its own tokens (scripts/lineage_experiment.py lineage_tokens_copied)",
+    "lineage_tokens_half": "as lineage_tokens with half the parent's tokens (tokens_T = own + 0.5 x parent's; "
+    "the middle of a learned inheritance fraction; scripts/lineage_experiment.py lineage_tokens_half): on the 234 "
+    "shared rows 32.6 -> 33.2",
 }
 # what each experiment ran with besides its change (the default's priors at the time)
 KAPPA, TAU = "kappa ~ Beta(1, 3)", "tau_era ~ Gamma(2, 0.5)"
@@ -65,6 +68,7 @@ RAN_WITH = {
 ON_TODAYS_DEFAULT = {
     "lineage_tokens",
     "lineage_tokens_copied",
+    "lineage_tokens_half",
     # session 15: today's default (era_level, knee 80, shipped priors) with one prior changed
     "level_linear_trend",
     "level_nu25",
