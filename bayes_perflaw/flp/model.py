@@ -449,6 +449,13 @@ class FLP(BayesModel):
         ]
         if data.dropped:
             lines.append(f"skipped {len(data.dropped)} tasks that never leave the chance region: {data.dropped}")
+        sizes = np.unique(data.stage1["n_params"].to_numpy(dtype=float))
+        if sizes.size < 3:
+            lines.append(
+                f"WARNING: stage 1 sees only {sizes.size} model size(s) "
+                f"({', '.join(f'{s / 1e6:.0f}M' for s in sizes)}): the loss's parameter term cannot be told apart "
+                "from its floor, so predictions at other sizes lean on the priors (use a ladder of 3 sizes or more)"
+            )
         return lines
 
     def predict(

@@ -134,10 +134,13 @@ def ls_paper(
     rng = np.random.default_rng(seed)
 
     def fit(pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the targets' predicted C4 loss, their predicted accuracy (targets, tasks)) from runs ``pick``."""
+        """(the targets' predicted C4 loss, their predicted accuracy (targets, tasks)) from runs ``pick``; NaN
+        where a replicate drew a single compute budget (no line through one point)."""
+        out = np.full((len(t_flops), len(data.tasks)), np.nan)
+        if np.unique(s1_x[pick]).size < 2:
+            return np.full(len(t_flops), np.nan), out
         a1, a0 = np.polyfit(s1_x[pick], s1_y[pick], 1)
         loss = np.exp(a0 + a1 * np.log(t_flops.to_numpy()))
-        out = np.full((len(loss), len(data.tasks)), np.nan)
         for j, per_run in enumerate(by_task_run):
             xy = np.concatenate([per_run[r] for r in runs[pick]])
             if len(xy) >= 2 and np.unique(xy[:, 0]).size > 1:
