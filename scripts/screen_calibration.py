@@ -31,7 +31,7 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.core.paths import reference_table, screening_posterior
     from bayes_perflaw.core.posterior import Draws, draws_from_idata, load_draws
-    from bayes_perflaw.core.sampling import clean_idata
+    from bayes_perflaw.core.sampling import clean_idata, single_threaded_blas
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
     from bayes_perflaw.perflaw.predict import latent_mean
@@ -72,7 +72,8 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
             y = np.clip(y, 0.0, 100.0)
             t1 = time.perf_counter()
             model = compiled.with_data(mmlu_obs=np.maximum(y, FLOOR_CENSOR), censored=(y <= FLOOR_CENSOR).astype(float))
-            raw = nutpie.sample(model, chains=2, draws=500, tune=500, seed=100 * k + rep, progress_bar=False)
+            with single_threaded_blas():  # reproducible draws (bayes_perflaw.core.sampling)
+                raw = nutpie.sample(model, chains=2, draws=500, tune=500, seed=100 * k + rep, progress_bar=False)
             fit_times.append(time.perf_counter() - t1)
             idata = add_fixed(clean_idata(raw), pm_model, model_spec.priors)
             post = draws_from_idata(idata, {"kind": "screen", "variant": "era_mix", **model_spec.design_meta(data)})

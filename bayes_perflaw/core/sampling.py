@@ -78,11 +78,30 @@ def _require_backend(sampler: str) -> None:
 def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
     """Sample ``model``; returns (InferenceData, timings in seconds). ``drop`` names deterministics that
     nutpie need not compute (e.g. a per-observation mean recomputed in NumPy: -5 s of compilation)."""
-    import pymc as pm
-
     cores = max(1, min(config.chains, os.cpu_count() or 1))
     t0 = time.perf_counter()
     _require_backend(config.sampler)
+    with single_threaded_blas():
+        idata, t1 = _sample(model, config, drop, cores)
+    signals.check()  # a sampler that caught Ctrl-C returns a partial trace: never use it
+    t2 = time.perf_counter()
+    return idata, {"compile_s": round(t1 - t0, 2), "sampling_s": round(t2 - t1, 2)}
+
+
+def single_threaded_blas():
+    """A context in which BLAS (OpenBLAS here) runs on one thread. nutpie samples its chains on parallel threads
+    that each call the model's BLAS products; a multi-threaded OpenBLAS called concurrently splits a product
+    differently from call to call, so the same seed gave different draws in different processes (``era_org``:
+    two hashes in two runs; with one BLAS thread, three runs identical). The chains already use the cores."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _sample(model, config: SamplerConfig, drop: tuple[str, ...], cores: int):
+    """(InferenceData, the time at which sampling started) from the chosen backend."""
+    import pymc as pm
+
     if config.sampler == "nutpie":
         import nutpie
 
@@ -113,9 +132,7 @@ def sample(model, config: SamplerConfig, drop: tuple[str, ...] = ()):
             compute_convergence_checks=False,
             target_accept=config.target_accept,
         )
-    signals.check()  # a sampler that caught Ctrl-C returns a partial trace: never use it
-    t2 = time.perf_counter()
-    return idata, {"compile_s": round(t1 - t0, 2), "sampling_s": round(t2 - t1, 2)}
+    return idata, t1
 
 
 def clean_idata(idata, drop: tuple[str, ...] = ()):

@@ -97,3 +97,29 @@ def test_flp_asks_for_smaller_steps_only_after_divergences():
     assert flp.retry_config("stage1", high, {"divergences": 1}).target_accept == pytest.approx(0.998)
     top = config.merged(target_accept=RETRY_TARGET_ACCEPT_MAX)
     assert flp.retry_config("stage1", top, {"divergences": 1}) is None
+
+
+def test_sampling_runs_blas_on_one_thread(monkeypatch):
+    """nutpie's chain threads call BLAS concurrently; a multi-threaded OpenBLAS then split products differently
+    from run to run (era_org: different draws for the same seed in two processes). sample() holds BLAS at one
+    thread while the backend samples, and gives the threads back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from bayes_perflaw.core import sampling
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen: list[list[int]] = []
+
+    def fake(model, config, drop, cores):
+        seen.append(blas_threads())
+        return "idata", 0.0
+
+    monkeypatch.setattr(sampling, "_sample", fake)
+    monkeypatch.setattr(sampling.signals, "check", lambda: None)
+    before = blas_threads()
+    idata, took = sampling.sample(None, SamplerConfig())
+    assert idata == "idata" and set(took) == {"compile_s", "sampling_s"}
+    assert seen and seen[0] and set(seen[0]) == {1}
+    assert blas_threads() == before
