@@ -99,12 +99,19 @@ gamma = number(
 
 
 def month(text: str) -> str:
-    """A month written YYYY-MM."""
+    """A month written YYYY-MM, or a date YYYY-MM-DD read as its month."""
     import re
+    from datetime import date
 
-    match = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", str(text))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise _bad("must be a month written YYYY-MM", text)
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})(?:-(\d{2}))?\s*", str(text))
+    ok = bool(match) and 1 <= int(match.group(2)) <= 12
+    if ok and match.group(3):
+        try:
+            date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            ok = False
+    if not ok:
+        raise _bad("must be a month written YYYY-MM (or a date YYYY-MM-DD)", text)
     return f"{match.group(1)}-{match.group(2)}"
 
 

@@ -147,8 +147,11 @@ def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | N
                 _raise(f"must be {allowed} (or empty), got {text.iloc[i]!r}", source, df, i, col.name)
         return text.where(~missing, "")
     if col.kind == "month":
+        # a full ISO date (a release day) is read as its month
+        day = pd.to_datetime(text.where(text.str.len() == 10, ""), format="%Y-%m-%d", errors="coerce")
+        text = text.where(day.isna(), text.str[:7])
         for i in _first(~missing & ~text.str.fullmatch(_MONTH.pattern).fillna(False).astype(bool)):
-            _raise(f"must be a month YYYY-MM, got {text.iloc[i]!r}", source, df, i, col.name)
+            _raise(f"must be a month YYYY-MM (or a date YYYY-MM-DD), got {text.iloc[i]!r}", source, df, i, col.name)
         return text.where(~missing, "")
     if col.kind == "bool":
         lowered = text.str.lower()

@@ -52,7 +52,7 @@ BAD_TABLES = [
         "bad month",
         [A, B.replace("2024-04", "2024-13")],
         {},
-        ", row 2 (model 'b'), column 'release': must be a month YYYY-MM, got '2024-13'",
+        ", row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-13'",
     ),
     (
         "first bad unit in row order",
@@ -312,3 +312,27 @@ def test_validate_of_many_rows_is_vectorised():
     validate_s, out = best(lambda: validate(raw, source="big.csv"))
     assert len(out) == n and out["tokens_T"].dtype == float
     assert validate_s < 3 * read_s + 0.2, (validate_s, read_s)
+
+
+def test_a_release_date_is_read_as_its_month(tmp_path):
+    """A release day (ISO date) is read as its month; an impossible date is refused like any bad month."""
+    good = read_validated(_write(tmp_path, H, [A.replace("2024-04", "2024-04-15"), B]))
+    assert good["release"].tolist() == ["2024-04", "2024-04"]
+    path = _write(tmp_path, H, [A, B.replace("2024-04", "2024-02-30")])
+    with pytest.raises(DataError) as err:
+        read_validated(path)
+    assert str(err.value) == (
+        f"{path}, row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-02-30'"
+    )
+
+
+def test_release_flag_takes_a_month_or_a_date():
+    import argparse
+
+    from bayes_perflaw.cli.argtypes import month
+
+    assert month("2025-04") == "2025-04" and month(" 2025-04-30 ") == "2025-04"
+    for bad in ("2025-13", "2025-02-30", "2025-4", "April 2025"):
+        with pytest.raises(argparse.ArgumentTypeError) as err:
+            month(bad)
+        assert "must be a month written YYYY-MM (or a date YYYY-MM-DD)" in str(err.value)
