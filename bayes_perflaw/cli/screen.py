@@ -76,6 +76,10 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 def _screen_benchmarks(args: argparse.Namespace) -> int:
     """Each listed benchmark's score judged against the model's other listed scores (the shipped posterior)."""
+    import sys
+    import warnings
+
+    from bayes_perflaw.core.errors import ScaleWarning
     from bayes_perflaw.core.paths import multibench_posterior
     from bayes_perflaw.core.tables import read_table
     from bayes_perflaw.multibench.benchmarks import check_benchmarks
@@ -93,7 +97,14 @@ def _screen_benchmarks(args: argparse.Namespace) -> int:
     recipe = Screening.load().draws if "mmlu" in benches else None
     table = read_table(args.input)
     table.attrs["source"] = str(args.input)
-    out = screen_claims(table, multi.draws, benches, recipe=recipe, prob=args.prob, threshold=args.threshold)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScaleWarning)
+        out = screen_claims(table, multi.draws, benches, recipe=recipe, prob=args.prob, threshold=args.threshold)
+    for w in caught:
+        if issubclass(w.category, ScaleWarning):
+            print(f"WARNING: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     counts = ", ".join(
         f"{b} {int((out[f'{b}_flag'] == 'high').sum())} high / {int((out[f'{b}_flag'] == 'low').sum())} low"
         for b in benches

@@ -47,5 +47,9 @@ class SamplerNotAvailableError(BayesPerflawError):
     """The requested sampler backend is not installed."""
 
 
+class ScaleWarning(UserWarning):
+    """Input scores that look like another scale than the one a model reads (e.g. chance-normalised)."""
+
+
 class ConvergenceWarning(UserWarning):
     """A fit breached PyMC's thresholds (r_hat, ESS, divergences, BFMI)."""

@@ -51,6 +51,42 @@ def _cell_error(source: str, i: int, model: str, column: str, message: str) -> D
     return DataError(message, source=source, row=i + 1, model=model, column=column)
 
 
+# the lowest score a raw accuracy plausibly takes (percent): about 15 points below chance where chance is known,
+# 15 for BBH and MuSR (raw minima in data/multibench.csv: 29.7, 33.5). The Open LLM Leaderboard v2 displays
+# chance-normalised scores, e.g. GPQA 8 for a raw 31; MMLU-Pro's (chance 10) cannot be told apart this way.
+PLAUSIBLE_MIN = {
+    "mmlu": 10.0,
+    "arc_c": 10.0,
+    "hellaswag": 10.0,
+    "winogrande": 35.0,
+    "xwinograd": 35.0,
+    "gpqa": 10.0,
+    "bbh": 15.0,
+    "musr": 15.0,
+}
+
+
+def implausibly_low(table: pd.DataFrame, benches: list[str]) -> list[str]:
+    """One message per benchmark column of ``table`` holding scores below :data:`PLAUSIBLE_MIN`: likely a
+    leaderboard's chance-normalised score where the model reads raw accuracy (such a row would be judged low)."""
+    source = table.attrs.get("source", "table")
+    out = []
+    for b in benches:
+        if b not in PLAUSIBLE_MIN or b not in table.columns:
+            continue
+        num = pd.to_numeric(table[b], errors="coerce").to_numpy(dtype=float)
+        low = np.flatnonzero(num < PLAUSIBLE_MIN[b])
+        if low.size:
+            i = int(low[0])
+            out.append(
+                f"{source}, column {b!r}: {low.size} score(s) below {PLAUSIBLE_MIN[b]:g}, e.g. row {i + 1} (model "
+                f"{str(table['model'].iloc[i])!r}): {num[i]:g} - implausible as a raw accuracy; the Open LLM "
+                "Leaderboard v2 displays chance-normalised scores, this screen reads raw accuracy (data/README.md), "
+                "so such a score is judged low"
+            )
+    return out
+
+
 def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False) -> ScoreTable:
     """Validate ``table`` (``attrs['source']`` names it in errors): a ``model`` column, scores in percent, optional
     ``params_B`` / ``tokens_T``. ``benches``: the benchmark columns to read (default: every known one present);
