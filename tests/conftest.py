@@ -42,6 +42,16 @@ LLAMA3_8B_FLAGS = ("--layers", "32", "--hidden", "4096", "--ffn", "14336", "--to
 HEAVY_MODULES = ("pymc", "pytensor", "arviz", "xarray", "pymc_extras", "numba", "jax", "scipy", "matplotlib")
 
 
+def load_script(name: str):
+    """The module ``scripts/<name>.py`` (scripts are not a package), loaded afresh."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
     """The heavy packages imported by running the CLI with ``argv`` in a fresh interpreter."""
     code = (

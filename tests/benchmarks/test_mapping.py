@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import LLAMA3_8B_FLAGS, ROOT, run_cli
+from conftest import LLAMA3_8B_FLAGS, ROOT, load_script, run_cli
 
 from bayes_perflaw.benchmarks.mapping import chain, map_mean
 from bayes_perflaw.core.paths import mapping_posterior
@@ -46,9 +45,7 @@ def test_chain_is_monotone_reproducible_and_adds_uncertainty():
 
 
 def test_benchmark_table_rebuilds_from_the_verbatim_copies_with_sources():
-    spec = importlib.util.spec_from_file_location("bbm", ROOT / "scripts" / "build_benchmark_map.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("build_benchmark_map")
     rebuilt = mod.build()
     committed = pd.read_csv(ROOT / "data" / "benchmark_map.csv")
     pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True), committed, check_dtype=False)

@@ -3,14 +3,13 @@ posterior and the ``flp`` commands (fit/backtest really sample in the slow test)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, heavy_imports, run_cli
+from conftest import ROOT, heavy_imports, load_script, run_cli
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.posterior import file_hash, load_draws
@@ -261,9 +260,7 @@ def test_ladder_tables_rebuild_and_keep_targets_apart():
     shared = ROOT.parent / "shared" / "data"
     if not (shared / "olmo_ladder_peteish").is_dir():
         pytest.skip("shared/ data not beside the checkout")
-    spec = importlib.util.spec_from_file_location("bfd", ROOT / "scripts" / "build_flp_data.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("build_flp_data")
     committed = pd.read_csv(LADDER)
     rebuilt = mod.build(shared / "olmo_ladder_peteish")
     assert len(rebuilt) == len(committed) == 9990

@@ -182,15 +182,9 @@ def test_shift_memberships_point_the_right_way():
 
 def test_multibench_table_rebuilds_from_vendored_files():
     """data/multibench.csv is exactly what scripts/build_multibench_data.py makes of the vendored sources."""
-    import importlib.util
+    from tests.conftest import ROOT, load_script
 
-    from tests.conftest import ROOT
-
-    spec = importlib.util.spec_from_file_location(
-        "build_multibench_data", ROOT / "scripts" / "build_multibench_data.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("build_multibench_data")
     committed = (ROOT / "data" / "multibench.csv").read_text(encoding="utf-8")
     assert mod.build().to_csv(index=False) == committed
     assert pd.read_csv(ROOT / "data" / "multibench.csv")["release"].dropna().max() < "2025-04"

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def mod():
-    spec = importlib.util.spec_from_file_location("lineage_experiment", ROOT / "scripts" / "lineage_experiment.py")
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
+    return load_script("lineage_experiment")
 
 
 TABLE = pd.DataFrame({"model": ["pruned", "upcycled", "split", "distilled", "plain"], "tokens_T": [0.1, "", 0.2, 2, 3]})

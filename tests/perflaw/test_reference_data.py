@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 from bayes_perflaw.core.paths import reference_table
 from bayes_perflaw.perflaw.checks import check_table
 from bayes_perflaw.perflaw.schema import read_validated
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def builder():
-    spec = importlib.util.spec_from_file_location("build_reference_data", ROOT / "scripts" / "build_reference_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_reference_data")
 
 
 def test_the_builder_reproduces_the_committed_table(builder):
