@@ -8,7 +8,9 @@ planted score never witnesses for itself, so one predictive per score serves eve
 nominal two-sided tail probability 0.05. Beside it, the recipe-only screen (models/screen.nc) on the same
 plants, into the developer-reported MMLU of the same models where the reference table has their recipe.
 
-Writes reports/multibench/{score_out.csv, score_out_summary.csv, variants.csv, variants.md} and the
+Also, on the models with the Open LLM Leaderboard v2 scores, every score of the eleven leaderboard benchmarks
+judged by the other ten (score_out_all*.csv).
+Writes reports/multibench/{score_out*.csv, score_out_summary.csv, variants.csv, variants.md} and the
 multi-benchmark section of reports/screening.md (after MARKER). Variants compared: the shipped posterior and every
 posterior given with --variant NAME=PATH; with --keep-variants the rows of earlier runs for variants not given
 this time stay in the table (marked by the run that produced them), so one new variant can be added without
@@ -31,8 +33,44 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- multi-benchmark screen below is written by scripts/multibench_calibration.py -->"
 BENCHES = ["mmlu", "arc_c", "hellaswag", "winogrande", "truthfulqa", "gsm8k"]
+V2 = ["mmlu_pro", "bbh", "gpqa", "math_hard", "musr"]  # Open LLM Leaderboard v2 (88 of the models have them)
 SHIFTS = (3.0, 5.0, 8.0, 12.0, -8.0)
 TOP = 8
+
+
+def pct(x: float) -> str:
+    """A rate for the tables ('–' when there is none)."""
+    return "–" if np.isnan(x) else f"{x:.2f}"
+
+
+def summary_lines(summary: pd.DataFrame) -> list[str]:
+    """A calibration summary (``evaluate.summarise``) as Markdown table lines."""
+    lines = [
+        "| benchmark | scores | MAE | 90 % coverage | median width | flag rate (real) | +3 | +5 | +8 | +12 | -8 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in summary.iterrows():
+        lines.append(
+            f"| {r['bench']} | {r['n']} | {r['mae']:.2f} | {r['coverage']:.2f} | {r['width']:.1f} | "
+            f"{r['flag_rate']:.3f} | " + " | ".join(pct(r[f"detect_{s:+g}"]) for s in SHIFTS) + " |"
+        )
+    return lines
+
+
+def same_models_line(df: pd.DataFrame, df_all: pd.DataFrame) -> list[str]:
+    """MMLU on the models of ``df_all`` judged by their six v1 scores only (``df``): like for like."""
+    from bayes_perflaw.multibench.evaluate import summarise
+
+    six = summarise(df[df["model"].isin(set(df_all["model"])) & (df["bench"] == "mmlu")], SHIFTS).iloc[0]
+    ten = summarise(df_all[df_all["bench"] == "mmlu"], SHIFTS).iloc[0]
+    return [
+        f"Like for like, MMLU on these {int(six['n'])} models judged by the other five v1 scores only: MAE "
+        f"{six['mae']:.2f}, median width {six['width']:.1f}, flag rate {six['flag_rate']:.3f}, +8 / +12 / -8 detected "
+        f"{pct(six['detect_+8'])} / {pct(six['detect_+12'])} / {pct(six['detect_-8'])}; with the v2 scores as well: "
+        f"{ten['mae']:.2f}, {ten['width']:.1f}, {ten['flag_rate']:.3f}, {pct(ten['detect_+8'])} / "
+        f"{pct(ten['detect_+12'])} / {pct(ten['detect_-8'])}. MMLU-Pro re-uses MMLU questions, so a contamination of "
+        "MMLU may lift it too; these plants move MMLU alone."
+    ]
 
 
 def recipe_plants(multi: pd.DataFrame) -> pd.DataFrame:
@@ -275,6 +313,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         summary = summarise(df, SHIFTS)
         summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.6g")
+    # the models with the v2 scores: every score of the eleven leaderboard benchmarks judged by the other ten
+    if args.reuse and (out / "score_out_all_summary.csv").is_file():
+        summary_all = pd.read_csv(out / "score_out_all_summary.csv")
+        df_all = pd.read_csv(out / "score_out_all.csv", keep_default_na=False, na_values=[""])
+        df_all[[c for c in df_all.columns if c.startswith("flag")]] = df_all.filter(like="flag").fillna("")
+    else:
+        df_all = score_out(shipped.draws, BENCHES + V2, SHIFTS)
+        with_v2 = set(df_all.loc[df_all["bench"].isin(V2), "model"])
+        df_all = df_all[df_all["model"].isin(with_v2)]
+        df_all.to_csv(out / "score_out_all.csv", index=False, float_format="%.6g")
+        summary_all = summarise(df_all, SHIFTS)
+        summary_all.to_csv(out / "score_out_all_summary.csv", index=False, float_format="%.6g")
 
     # variants by the leave-one-score-out log predictive density of the same scores; under --reuse the shipped
     # posterior's row is kept from the earlier table (computed at full precision) when there is one
@@ -317,9 +367,6 @@ def main(argv: list[str] | None = None) -> int:
     same = multi.loc[multi["reference_model"].isin(set(rec["reference_model"])), "model"]
     mm = df[(df["bench"] == "mmlu") & df["model"].isin(same)]
 
-    def pct(x: float) -> str:
-        return "–" if np.isnan(x) else f"{x:.2f}"
-
     lines = [
         MARKER,
         "",
@@ -334,15 +381,18 @@ def main(argv: list[str] | None = None) -> int:
         "not known to be clean (Yi's MMLU is the first flagged), so it bounds the false-flag rate from above. "
         "Regenerate: `make models` (`scripts/multibench_calibration.py`).",
         "",
-        "| benchmark | scores | MAE | 90 % coverage | median width | flag rate (real) | +3 | +5 | +8 | +12 | -8 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for _, r in summary.iterrows():
-        lines.append(
-            f"| {r['bench']} | {r['n']} | {r['mae']:.2f} | {r['coverage']:.2f} | {r['width']:.1f} | "
-            f"{r['flag_rate']:.3f} | " + " | ".join(pct(r[f"detect_{s:+g}"]) for s in SHIFTS) + " |"
-        )
-    lines += [
+        *summary_lines(summary),
+        "",
+        "### With the Open LLM Leaderboard v2 scores as well",
+        "",
+        "The same check on the models that also have the five v2 scores (MMLU-Pro, BBH, GPQA, MATH level 5, MuSR; raw "
+        "accuracies), every score judged by the model's other ten leaderboard scores. The v2 rows tell how well "
+        "each v2 benchmark is screened; the v1 rows of these models, against the table above, what the v2 scores "
+        "add as witnesses (`score_out_all.csv`).",
+        "",
+        *summary_lines(summary_all),
+        "",
+        *same_models_line(df, df_all),
         "",
         f"### Against the recipe-only screen, MMLU, on the same {len(rec)} models",
         "",
