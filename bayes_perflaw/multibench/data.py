@@ -9,13 +9,14 @@ an unknown recipe (whose two covariates are then 0).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.core.errors import DataError, UnitError
+from bayes_perflaw.core.errors import DataError, ScaleWarning, UnitError
 from bayes_perflaw.core.units import parse_size
 from bayes_perflaw.multibench.benchmarks import BENCHMARKS, ORDER
 
@@ -66,25 +67,19 @@ PLAUSIBLE_MIN = {
 }
 
 
-def implausibly_low(table: pd.DataFrame, benches: list[str]) -> list[str]:
-    """One message per benchmark column of ``table`` holding scores below :data:`PLAUSIBLE_MIN`: likely a
-    leaderboard's chance-normalised score where the model reads raw accuracy (such a row would be judged low)."""
-    source = table.attrs.get("source", "table")
-    out = []
-    for b in benches:
-        if b not in PLAUSIBLE_MIN or b not in table.columns:
-            continue
-        num = pd.to_numeric(table[b], errors="coerce").to_numpy(dtype=float)
-        low = np.flatnonzero(num < PLAUSIBLE_MIN[b])
-        if low.size:
-            i = int(low[0])
-            out.append(
-                f"{source}, column {b!r}: {low.size} score(s) below {PLAUSIBLE_MIN[b]:g}, e.g. row {i + 1} (model "
-                f"{str(table['model'].iloc[i])!r}): {num[i]:g} - implausible as a raw accuracy; the Open LLM "
-                "Leaderboard v2 displays chance-normalised scores, this screen reads raw accuracy (data/README.md), "
-                "so such a score is judged low"
-            )
-    return out
+def implausibly_low(source: str, bench: str, scores: np.ndarray, models: list[str]) -> str | None:
+    """A message when a benchmark's parsed ``scores`` (percent, NaN where empty) hold values below
+    :data:`PLAUSIBLE_MIN`: likely a leaderboard's chance-normalised score where the model reads raw accuracy (such a
+    row would be judged low); None otherwise."""
+    low = np.flatnonzero(scores < PLAUSIBLE_MIN.get(bench, -np.inf))
+    if not low.size:
+        return None
+    i = int(low[0])
+    return (
+        f"{source}, column {bench!r}: {low.size} score(s) below {PLAUSIBLE_MIN[bench]:g}, e.g. row {i + 1} (model "
+        f"{models[i]!r}): {scores[i]:g} - implausible as a raw accuracy; the Open LLM Leaderboard v2 displays "
+        "chance-normalised scores, this screen reads raw accuracy (data/README.md), so such a score is judged low"
+    )
 
 
 def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False) -> ScoreTable:
@@ -128,6 +123,9 @@ def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, requir
                 source=source,
                 column=b,
             )
+        message = implausibly_low(source, b, scores[:, j], models)
+        if message is not None:
+            warnings.warn(message, ScaleWarning, stacklevel=2)
     log_c, log_tpp = np.full(len(table), np.nan), np.full(len(table), np.nan)
     sizes = {}
     for col, kind in (("params_B", "params"), ("tokens_T", "tokens")):

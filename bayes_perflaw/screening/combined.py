@@ -29,14 +29,7 @@ def screen_claims(
     :func:`bayes_perflaw.screening.screen.screen_table`), which ``screen_method`` then says. Such a row without the
     law's inputs (no architecture columns in the file, or empty cells in the row) is judged by the latent-capability
     model against its ``params_B`` / ``tokens_T`` alone, or the population, as ``screen_method`` says."""
-    import warnings
-
-    from bayes_perflaw.core.errors import ScaleWarning
-    from bayes_perflaw.multibench.data import implausibly_low
-
     out = screen_scores(claims, multi, benchmarks, prob=prob, threshold=threshold, seed=seed)
-    for message in implausibly_low(claims, benchmarks):
-        warnings.warn(message, ScaleWarning, stacklevel=2)
     if recipe is None or "mmlu" not in benchmarks:
         return out
     given = out[benchmarks].apply(pd.to_numeric, errors="coerce").notna()

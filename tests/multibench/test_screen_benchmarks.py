@@ -215,15 +215,20 @@ def test_method_text_says_what_a_row_was_judged_on():
     assert method_text(0, True, False) == "recipe only (no score given)"
 
 
-def test_chance_normalised_scores_are_warned_about(cli, tmp_path: Path):
+def test_chance_normalised_scores_are_warned_about(multi, cli, tmp_path: Path):
     """GPQA 8 or MuSR 10 are the Open LLM Leaderboard v2's displayed (chance-normalised) scores, not raw
     accuracies: the screen still runs, and says so once per column."""
-    from bayes_perflaw.multibench.data import implausibly_low
+    import warnings
+
+    from bayes_perflaw.core.errors import ScaleWarning
+    from bayes_perflaw.multibench.data import read_scores
 
     t = _claims(
         "x,60,,,,,,8,10", "y,55,,,,,,30,12", header="model,mmlu,arc_c,hellaswag,winogrande,truthfulqa,gsm8k,gpqa,musr"
     )
-    assert implausibly_low(t, ["mmlu", "gpqa", "musr"]) == [
+    with pytest.warns(ScaleWarning) as caught:
+        read_scores(t, ["mmlu", "gpqa", "musr"])
+    assert [str(w.message) for w in caught] == [
         "claims.csv, column 'gpqa': 1 score(s) below 10, e.g. row 1 (model 'x'): 8 - implausible as a raw accuracy; "
         "the Open LLM Leaderboard v2 displays chance-normalised scores, this screen reads raw accuracy "
         "(data/README.md), so such a score is judged low",
@@ -231,7 +236,12 @@ def test_chance_normalised_scores_are_warned_about(cli, tmp_path: Path):
         "accuracy; the Open LLM Leaderboard v2 displays chance-normalised scores, this screen reads raw accuracy "
         "(data/README.md), so such a score is judged low",
     ]
-    assert implausibly_low(t, ["mmlu"]) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_scores(t, ["mmlu"])  # no warning
+    # every path that reads scores warns, MultiBench.screen as well as the combined screen
+    with pytest.warns(ScaleWarning, match="column 'gpqa'"):
+        multi.screen(t, ["mmlu", "gpqa"])
     claims = write_csv(tmp_path / "claims.csv", "model,mmlu,gpqa", "x,60,8", "y,55,30")
     res = cli("screen", "--benchmarks", "mmlu,gpqa", "--input", str(claims), "--output", str(tmp_path / "f.csv"))
     assert res.returncode == 0, res.stderr
