@@ -250,6 +250,24 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
     return lines
 
 
+def judged(stem: Path, reuse: bool, compute) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every judged score, its summary per benchmark): ``compute()`` written to ``<stem>.csv`` and
+    ``<stem>_summary.csv``, or with ``reuse`` both read back (the summary was computed at full precision)."""
+    from bayes_perflaw.multibench.evaluate import summarise
+
+    table, summary_path = stem.with_suffix(".csv"), stem.with_name(f"{stem.name}_summary.csv")
+    if reuse and summary_path.is_file():
+        df = pd.read_csv(table, keep_default_na=False, na_values=[""])
+        flags = [c for c in df.columns if c.startswith("flag")]
+        df[flags] = df[flags].fillna("")
+        return df, pd.read_csv(summary_path)
+    df = compute()
+    df.to_csv(table, index=False, float_format="%.6g")
+    summary = summarise(df, SHIFTS)
+    summary.to_csv(summary_path, index=False, float_format="%.6g")
+    return df, summary
+
+
 def variant_row(name: str, model, s: pd.Series) -> dict:
     """One row of the variants table: a posterior's leave-one-score-out summary ``s`` beside its fit diagnostics."""
     diag = model.meta["diagnostics"]
@@ -301,30 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     multi = pd.read_csv(ROOT / "data" / "multibench.csv", keep_default_na=False, na_values=[""])
 
     # the shipped posterior: every score judged by the other five, shifts planted
-    if args.reuse:
-        df = pd.read_csv(out / "score_out.csv", keep_default_na=False, na_values=[""])
-        flags = [c for c in df.columns if c.startswith("flag")]
-        df[flags] = df[flags].fillna("")
-    else:
-        df = score_out(shipped.draws, BENCHES, SHIFTS)
-        df.to_csv(out / "score_out.csv", index=False, float_format="%.6g")  # --reuse rereads it
-    if args.reuse:  # the saved summary, computed at full precision
-        summary = pd.read_csv(out / "score_out_summary.csv")
-    else:
-        summary = summarise(df, SHIFTS)
-        summary.to_csv(out / "score_out_summary.csv", index=False, float_format="%.6g")
+    df, summary = judged(out / "score_out", args.reuse, lambda: score_out(shipped.draws, BENCHES, SHIFTS))
+
     # the models with the v2 scores: every score of the eleven leaderboard benchmarks judged by the other ten
-    if args.reuse and (out / "score_out_all_summary.csv").is_file():
-        summary_all = pd.read_csv(out / "score_out_all_summary.csv")
-        df_all = pd.read_csv(out / "score_out_all.csv", keep_default_na=False, na_values=[""])
-        df_all[[c for c in df_all.columns if c.startswith("flag")]] = df_all.filter(like="flag").fillna("")
-    else:
-        df_all = score_out(shipped.draws, BENCHES + V2, SHIFTS)
-        with_v2 = set(df_all.loc[df_all["bench"].isin(V2), "model"])
-        df_all = df_all[df_all["model"].isin(with_v2)]
-        df_all.to_csv(out / "score_out_all.csv", index=False, float_format="%.6g")
-        summary_all = summarise(df_all, SHIFTS)
-        summary_all.to_csv(out / "score_out_all_summary.csv", index=False, float_format="%.6g")
+    def with_v2() -> pd.DataFrame:
+        d = score_out(shipped.draws, BENCHES + V2, SHIFTS)
+        return d[d["model"].isin(set(d.loc[d["bench"].isin(V2), "model"]))]
+
+    df_all, summary_all = judged(out / "score_out_all", args.reuse, with_v2)
 
     # variants by the leave-one-score-out log predictive density of the same scores; under --reuse the shipped
     # posterior's row is kept from the earlier table (computed at full precision) when there is one
