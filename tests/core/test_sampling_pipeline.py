@@ -1,4 +1,5 @@
-"""A stage whose fit diverged is sampled once more when its model asks for it (FLP: closer to target_accept 1).
+"""The sampling pipeline: a diverged stage is sampled once more when its model asks for it (FLP: closer to
+target_accept 1), and BLAS runs on one thread while a backend samples (the same seed, the same draws).
 
 The pipeline (``core.fitting.fit_model``) runs for real on a toy model; only the sampler is replaced by one
 that returns draws with a given number of divergent transitions, so the test needs no compilation."""
