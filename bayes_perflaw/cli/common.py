@@ -76,9 +76,16 @@ def add_recipe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--shared-ffn", type=at.integer(0), help="MoE: total width of shared experts")
     g.add_argument("--active-params", type=at.size_text("params"), help="MoE: activated parameters with a unit")
     g.add_argument(
-        "--release", type=at.month, help="release month YYYY-MM (era effect; default: one step past the data)"
+        "--release",
+        type=at.month,
+        help="release month YYYY-MM, or a date YYYY-MM-DD read as its month (era effect; default: one step past "
+        "the data)",
     )
-    g.add_argument("--organization", help="developer (organisation effect of era_org; default: the population's)")
+    g.add_argument(
+        "--organization",
+        help="developer (organisation effect of era_org; default: the population's; a variant without organisation "
+        "effects, such as the default, says so in organization_effect)",
+    )
 
 
 FLAG_OF_COLUMN = {

@@ -116,7 +116,9 @@ def add_parser(sub) -> None:
     p.add_argument("--model", required=True, help="model name (unique in the table)")
     p.add_argument("--tokens", type=at.size_text("tokens"), required=True, help="pre-training tokens, e.g. 15T")
     p.add_argument("--mmlu", type=at.percent, required=True, help="reported 5-shot MMLU of the base model (percent)")
-    p.add_argument("--release", type=at.month, required=True, help="first public release, YYYY-MM")
+    p.add_argument(
+        "--release", type=at.month, required=True, help="first public release, YYYY-MM (a date YYYY-MM-DD: its month)"
+    )
     p.add_argument("--organization", required=True)
     p.add_argument("--source", required=True, help="URL (or owner/repo:path@commit) the numbers were read from")
     p.add_argument("--source-arch", help="source of the architecture, if not --source")
