@@ -11,7 +11,12 @@ Sources (all vendored, each with a SOURCE.txt):
   same harness as ObsScaling's, which copied them: median difference 0.0 points on the 113 shared models);
 * data/reference_models.csv: where the same model is in the curated reference table (names matched after
   normalisation, :func:`normalise`), its release month, developer-reported MMLU and, when ObsScaling lacks them,
-  its parameters and tokens.
+  its parameters and tokens;
+* release months of the other models (:func:`with_release`): the Hugging Face upload date the Open LLM Leaderboard
+  v2 extract lists for the same id (``upload_date``), else Epoch AI's publication date
+  (data/sources/epoch_open_model_trends/systems_language.csv) of the same model name;
+* tokens (:func:`with_epoch_tokens`): a pre-training size over ``MAX_TOKENS_T`` is no corpus of these years (the
+  largest here is 15.6 T) and is dropped; an unknown size is taken from Epoch AI's table for the same model name.
 Release rule: every model here is in sources frozen before 2025-04 (ObsScaling's latest model is from 2024-07; the
 leaderboard v2 snapshot is of 2025-03-21), so none is from the unseen period.
 Run: `python scripts/build_multibench_data.py` (`make data`).
@@ -23,6 +28,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,10 +141,79 @@ def with_reference(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+# 2022-03-02 is the hub upload date of every repository older than the hub's metadata (gpt2, gpt-neo, gpt-j in the
+# v2 extract, released 2019-2021): no release date
+HUB_PLACEHOLDER = "2022-03-02"
+BOARD_V2 = ROOT / "data" / "sources" / "open_llm_leaderboard" / "v2_pretrained.csv"
+BOARD_V2_SOURCE = "data/sources/open_llm_leaderboard/v2_pretrained.csv"
+EPOCH = ROOT / "data" / "sources" / "epoch_open_model_trends" / "systems_language.csv"
+EPOCH_SOURCE = "data/sources/epoch_open_model_trends/systems_language.csv"
+# normalised names of the same model in Epoch AI's table (its link: arXiv 2309.11568, "BTLM-3B-8K")
+EPOCH_ALIASES = {"btlm-3b-8k": "btlm-3b"}
+MAX_TOKENS_T = 100.0
+
+
+def _epoch() -> pd.DataFrame:
+    """Epoch AI's language-model rows keyed by normalised name (names that normalise alike are dropped)."""
+    e = pd.read_csv(EPOCH)
+    e = e.assign(key=e["model"].map(normalise)).drop_duplicates("key", keep=False)
+    return e.set_index("key")
+
+
+def _epoch_key(model: str) -> str:
+    key = normalise(model)
+    return EPOCH_ALIASES.get(key, key)
+
+
+def with_release(df: pd.DataFrame) -> pd.DataFrame:
+    """Release months where the reference table has none: the leaderboard v2's hub upload date of the same id
+    (not the placeholder :data:`HUB_PLACEHOLDER`), else Epoch AI's publication date of the same model name."""
+    df = df.copy()
+    df["source_release"] = ""
+    df.loc[df["release"] != "", "source_release"] = "data/reference_models.csv (release)"
+    board = pd.read_csv(BOARD_V2, usecols=["model_id", "upload_date", "source"])
+    board = board[board["upload_date"].notna() & (board["upload_date"] != HUB_PLACEHOLDER)]
+    board = board.assign(key=board["model_id"].str.lower()).drop_duplicates("key").set_index("key")
+    key = df["model"].str.lower()
+    fill = (df["release"] == "") & key.isin(board.index)
+    df.loc[fill, "release"] = key[fill].map(board["upload_date"]).str[:7]
+    df.loc[fill, "source_release"] = key[fill].map(
+        lambda k: f"{BOARD_V2_SOURCE} (upload_date {board.at[k, 'upload_date']}; the hub upload of this id)"
+    )
+    epoch = _epoch()
+    ekey = df["model"].map(_epoch_key)
+    fill = (df["release"] == "") & ekey.isin(epoch.index) & ekey.map(epoch["publication_date"]).notna()
+    df.loc[fill, "release"] = ekey[fill].map(epoch["publication_date"]).str[:7]
+    df.loc[fill, "source_release"] = ekey[fill].map(
+        lambda k: f"{EPOCH_SOURCE} (publication_date {epoch.at[k, 'publication_date']} of {epoch.at[k, 'model']!r})"
+    )
+    return df
+
+
+def with_epoch_tokens(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop implausible token counts (over :data:`MAX_TOKENS_T`), then fill unknown ones from Epoch AI's table."""
+    df = df.copy()
+    bad = df["tokens_T"] > MAX_TOKENS_T
+    for i in np.flatnonzero(bad.to_numpy()):
+        df.loc[df.index[i], "source_recipe"] += (
+            f"; tokens_T {df['tokens_T'].iloc[i]:g} there dropped (over {MAX_TOKENS_T:g} T: no corpus of these years)"
+        )
+    df.loc[bad, "tokens_T"] = np.nan
+    epoch = _epoch()
+    ekey = df["model"].map(_epoch_key)
+    tokens = pd.to_numeric(ekey.map(epoch["training_dataset_size_datapoints"]), errors="coerce") / 1e12
+    fill = df["tokens_T"].isna() & tokens.notna()
+    df.loc[fill, "tokens_T"] = tokens[fill]
+    df.loc[fill, "source_recipe"] += ekey[fill].map(
+        lambda k: f"; tokens_T from {EPOCH_SOURCE} (training_dataset_size_datapoints of {epoch.at[k, 'model']!r})"
+    )
+    return df
+
+
 def build() -> pd.DataFrame:
     obs = obsscaling_rows()
     df = pd.concat([obs, leaderboard_rows(set(obs["model"].str.lower()))], ignore_index=True)
-    df = with_reference(df)
+    df = with_epoch_tokens(with_release(with_reference(df)))
     origin = pd.Series(["obsscaling"] * len(obs) + ["leaderboard"] * (len(df) - len(obs)))
     seen = set(df.loc[origin == "obsscaling", "reference_model"]) - {""}
     names = set(obs["model"].str.split("/").str[-1].str.lower())
@@ -146,7 +221,7 @@ def build() -> pd.DataFrame:
     duplicate = (origin == "leaderboard") & same  # another HF id of the same model (e.g. gpt2)
     df = df[~duplicate.to_numpy()].reset_index(drop=True)
     cols = ["model", "family", "reference_model", "release", "params_B", "tokens_T", *SCORES, "reference_mmlu"]
-    return df[cols + [c for c in df.columns if c.startswith("source_")]]
+    return df[cols + ["source_scores", "source_recipe", "source_reference", "source_release"]]
 
 
 def main() -> int:

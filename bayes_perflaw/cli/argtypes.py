@@ -99,20 +99,16 @@ gamma = number(
 
 
 def month(text: str) -> str:
-    """A month written YYYY-MM, or a date YYYY-MM-DD read as its month."""
-    import re
-    from datetime import date
+    """A month written YYYY-MM, or a date YYYY-MM-DD read as its month (the tables' rule,
+    :func:`bayes_perflaw.core.months.to_months`)."""
+    import pandas as pd
 
-    match = re.fullmatch(r"\s*(\d{4})-(\d{2})(?:-(\d{2}))?\s*", str(text))
-    ok = bool(match) and 1 <= int(match.group(2)) <= 12
-    if ok and match.group(3):
-        try:
-            date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            ok = False
-    if not ok:
-        raise _bad("must be a month written YYYY-MM (or a date YYYY-MM-DD)", text)
-    return f"{match.group(1)}-{match.group(2)}"
+    from bayes_perflaw.core.months import MONTH_MESSAGE, to_months
+
+    months, bad = to_months(pd.Series([str(text)]))
+    if bad[0]:
+        raise _bad(MONTH_MESSAGE, text)
+    return months.iloc[0]
 
 
 def size_text(kind: str) -> Callable[[str], str]:

@@ -29,6 +29,7 @@ from bayes_perflaw.multibench.benchmarks import (
     loading_layout,
     student_t_logp,
 )
+from bayes_perflaw.multibench.data import RELEASE_COLUMN
 
 MAX_DRAWS = 500  # draws used (evenly thinned): enough for 90 % intervals and tail probabilities of 0.01
 COARSE = {1: 57, 2: 25, 3: 13}  # grid points per factor, coarse pass over eps in [-7, 7]
@@ -52,6 +53,7 @@ class Globals:
     nu: np.ndarray  # (D,)
     beta: np.ndarray  # (D, K, C)
     noise_level: np.ndarray | None = None  # (D, B): the noise's level profile (variants "...h"); None: constant
+    drift: np.ndarray | None = None  # (D, B): release drift per benchmark (variants "...rd"); None: none
 
     @property
     def k(self) -> int:
@@ -68,6 +70,7 @@ def globals_from_draws(post: Draws, max_draws: int = MAX_DRAWS) -> Globals:
     lam = assemble_loadings(v["lam_pos"], free, loading_layout(benches, k), len(benches), k)
     floor, ceiling = floors_and_ceilings(v.get("floor_frac"), v["ceiling_frac"], meta["lows"], meta["tops"], benches)
     level = v["noise_level"][take] if "noise_level" in v else None
+    drift = v["drift"][take] if "drift" in v else None
     return Globals(
         benches,
         v["a"][take],
@@ -78,6 +81,7 @@ def globals_from_draws(post: Draws, max_draws: int = MAX_DRAWS) -> Globals:
         v["nu"][take],
         v["beta"][take],
         level,
+        drift,
     )
 
 
@@ -93,6 +97,8 @@ def _means(g: Globals, x: np.ndarray, eps: np.ndarray, b: int) -> np.ndarray:
     """Mean score of benchmark b over draws and grid points (D, G)."""
     theta = (g.beta @ x)[:, None, :] + eps[None, :, :]  # (D, G, K)
     eta = g.a[:, b, None] + (theta * g.lam[:, None, b, :]).sum(axis=-1)
+    if g.drift is not None:
+        eta = eta + g.drift[:, b, None] * x[RELEASE_COLUMN]
     return bounded_score(eta, g.floor[:, b, None], g.ceiling[:, b, None])
 
 

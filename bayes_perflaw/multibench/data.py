@@ -2,9 +2,11 @@
 
 Scores are percent (0-100), one column per benchmark named as in :data:`~bayes_perflaw.multibench.benchmarks.ORDER`,
 empty cells allowed. Recipe columns are optional: ``params_B`` and ``tokens_T`` (units as everywhere:
-``8B``, ``15T``). The recipe enters the capability's prior mean through three covariates: log10 training compute
-(6 N D) and log10 tokens per parameter, each standardised with the fit data's mean and sd, and an indicator of
-an unknown recipe (whose two covariates are then 0).
+``8B``, ``15T``), and ``release`` (``YYYY-MM``, or a date read as its month). The recipe enters the capability's
+prior mean through three covariates: log10 training compute (6 N D) and log10 tokens per parameter, each
+standardised with the fit data's mean and sd, and an indicator of an unknown recipe (whose two covariates are then
+0). Variants with release time (``...r``) add two more: the release's decimal year, standardised, and an
+indicator of an unknown release (its standardised year then 0); :data:`RELEASE_COLUMN` is the former's index.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError, ScaleWarning, UnitError
+from bayes_perflaw.core.months import MONTH_MESSAGE, release_year, to_months
 from bayes_perflaw.core.units import parse_size
 from bayes_perflaw.multibench.benchmarks import BENCHMARKS, ORDER
 
 COVARIATES = ("log_compute", "log_tokens_per_param", "recipe_unknown")
+RELEASE_COVARIATES = ("release_year", "release_unknown")
+RELEASE_COLUMN = len(COVARIATES)  # the standardised release year's column when a posterior uses release time
 
 
 @dataclass
@@ -32,6 +37,7 @@ class ScoreTable:
     scores: np.ndarray
     log_compute: np.ndarray  # log10 FLOPs (6 N D), NaN if unknown
     log_tpp: np.ndarray  # log10 tokens per parameter, NaN if unknown
+    release: np.ndarray | None = None  # decimal year (2024-07 -> 2024.5), NaN if unknown; None: not read
 
 
 @dataclass
@@ -82,9 +88,12 @@ def implausibly_low(source: str, bench: str, scores: np.ndarray, models: list[st
     )
 
 
-def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False) -> ScoreTable:
+def read_scores(
+    table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False, release: bool = False
+) -> ScoreTable:
     """Validate ``table`` (``attrs['source']`` names it in errors): a ``model`` column, scores in percent, optional
-    ``params_B`` / ``tokens_T``. ``benches``: the benchmark columns to read (default: every known one present);
+    ``params_B`` / ``tokens_T`` (and with ``release`` an optional ``release`` column, read into
+    :attr:`ScoreTable.release`). ``benches``: the benchmark columns to read (default: every known one present);
     with ``require_columns`` each must be a column."""
     source = table.attrs.get("source", "table")
     if "model" not in table.columns:
@@ -143,24 +152,55 @@ def read_scores(table: pd.DataFrame, benches: list[str] | None = None, *, requir
     n, d = sizes["params"][known] * 1e9, sizes["tokens"][known] * 1e12
     log_c[known] = np.log10(6.0 * n * d)
     log_tpp[known] = np.log10(d / n)
-    return ScoreTable(models, list(benches), scores, log_c, log_tpp)
+    years = _release_years(table, source, models) if release else None
+    return ScoreTable(models, list(benches), scores, log_c, log_tpp, years)
+
+
+def _release_years(table: pd.DataFrame, source: str, models: list[str]) -> np.ndarray:
+    """Decimal release years of the optional ``release`` column (NaN where empty or absent)."""
+    if "release" not in table.columns:
+        return np.full(len(table), np.nan)
+    raw = table["release"]
+    blank = (raw.isna() | raw.astype(str).str.strip().eq("")).to_numpy()
+    text, bad = to_months(raw.where(~blank, ""))
+    if (bad & ~blank).any():
+        i = int(np.flatnonzero(bad & ~blank)[0])
+        raise _cell_error(source, i, models[i], "release", f"{MONTH_MESSAGE}, got {text.iloc[i]!r}")
+    return np.where(blank, np.nan, release_year(text.where(~blank, "")))
+
+
+def uses_release(scaling: dict[str, Any]) -> bool:
+    """Whether a fit's standardisation (so its posterior) includes release time."""
+    return "release_mean" in scaling
+
+
+def covariate_names(scaling: dict[str, Any]) -> list[str]:
+    """The covariates of a fit with standardisation ``scaling``, in column order."""
+    return [*COVARIATES, *(RELEASE_COVARIATES if uses_release(scaling) else ())]
 
 
 def covariates(t: ScoreTable, scaling: dict[str, Any]) -> np.ndarray:
-    """(rows, 3) covariates with the fit's standardisation (``scaling``: means and sds of the two logs)."""
+    """(rows, 3 or 5) covariates with the fit's standardisation (``scaling``: means and sds of the two logs, and
+    of the release year when the fit used it)."""
     known = ~np.isnan(t.log_compute)
     zc = np.where(known, (t.log_compute - scaling["log_compute_mean"]) / scaling["log_compute_sd"], 0.0)
     zt = np.where(known, (t.log_tpp - scaling["log_tpp_mean"]) / scaling["log_tpp_sd"], 0.0)
-    return np.column_stack([zc, zt, (~known).astype(float)])
+    cols = [zc, zt, (~known).astype(float)]
+    if uses_release(scaling):
+        years = t.release if t.release is not None else np.full(len(t.models), np.nan)
+        dated = ~np.isnan(years)
+        cols += [np.where(dated, (years - scaling["release_mean"]) / scaling["release_sd"], 0.0), (~dated) * 1.0]
+    return np.column_stack(cols)
 
 
 MIN_SCORES = 10  # per benchmark, to estimate its intercept, loadings, ceiling and noise
 
 
-def fit_data(table: pd.DataFrame) -> FitData:
-    """The observations of a fit table (every known benchmark column present with at least ``MIN_SCORES``)."""
+def fit_data(table: pd.DataFrame, release: bool = False) -> FitData:
+    """The observations of a fit table (every known benchmark column present with at least ``MIN_SCORES``);
+    with ``release``, the release time among the covariates (at least 3 dated rows)."""
     source = table.attrs.get("source", "table")
-    t = read_scores(table)
+    t = read_scores(table, release=release)
     if len(set(t.models)) != len(t.models):
         dup = next(m for m in t.models if t.models.count(m) > 1)
         raise DataError(f"model {dup!r} appears more than once", source=source, column="model")
@@ -170,7 +210,7 @@ def fit_data(table: pd.DataFrame) -> FitData:
         raise DataError(
             f"needs at least {MIN_SCORES} MMLU scores (the first factor's anchor)", source=source, column="mmlu"
         )
-    t = ScoreTable(t.models, [t.benches[j] for j in keep], t.scores[:, keep], t.log_compute, t.log_tpp)
+    t = ScoreTable(t.models, [t.benches[j] for j in keep], t.scores[:, keep], t.log_compute, t.log_tpp, t.release)
     known = ~np.isnan(t.log_compute)
     if known.sum() < 3:
         raise DataError("needs params_B and tokens_T for at least 3 rows (the recipe's covariates)", source=source)
@@ -180,6 +220,11 @@ def fit_data(table: pd.DataFrame) -> FitData:
         "log_tpp_mean": float(t.log_tpp[known].mean()),
         "log_tpp_sd": float(t.log_tpp[known].std()),
     }
+    if release:
+        dated = ~np.isnan(t.release)
+        if dated.sum() < 3:
+            raise DataError("needs a release month for at least 3 rows (the release-time covariate)", source=source)
+        scaling |= {"release_mean": float(t.release[dated].mean()), "release_sd": float(t.release[dated].std())}
     row, bench = np.nonzero(~np.isnan(t.scores))
     y = t.scores[row, bench]
     lows = np.nanmin(t.scores, axis=0)

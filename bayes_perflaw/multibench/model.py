@@ -7,9 +7,11 @@ Each reported score is Student-t (``nu`` learned) around
 :func:`~bayes_perflaw.multibench.benchmarks.bounded_score` of ``a_b + lambda_b . theta_i`` with a noise scale
 ``sigma_b`` per benchmark; in the ``...h`` variants times
 :func:`~bayes_perflaw.multibench.benchmarks.level_factor` of the mean's
-position between the benchmark's floor and ceiling. Shifted (contamination-like) scores are weighed at screening
-time (:meth:`.condition.Predictive.shifted`). Data: ``data/multibench.csv`` (``data/README.md``). Prediction and
-screening are NumPy (:mod:`.condition`).
+position between the benchmark's floor and ceiling. The ``...r`` variants put the release time among the recipe's
+covariates; ``...rd`` adds a drift per benchmark: ``drift_b`` times the standardised release year on the
+benchmark's link scale, at fixed capability (a benchmark whose scores rise with time beyond the others').
+Shifted (contamination-like) scores are weighed at screening time (:meth:`.condition.Predictive.shifted`).
+Data: ``data/multibench.csv`` (``data/README.md``). Prediction and screening are NumPy (:mod:`.condition`).
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from bayes_perflaw.multibench.benchmarks import (
     reflection_signs,
     student_t_logp,
 )
-from bayes_perflaw.multibench.data import COVARIATES, FitData, fit_data
+from bayes_perflaw.multibench.data import RELEASE_COLUMN, FitData, covariate_names, fit_data
 
-GLOBALS = ("a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "floor_frac", "beta", "nu", "noise_level")
+GLOBALS = ("a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "floor_frac", "beta", "nu", "noise_level", "drift")
 
 
 def n_factors(variant: str) -> int:
@@ -44,8 +46,18 @@ def n_factors(variant: str) -> int:
 
 
 def level_noise(variant: str) -> bool:
-    """Whether a variant's noise scale varies with where the mean lies between floor and ceiling ("...h")."""
-    return variant.endswith("h")
+    """Whether a variant's noise scale varies with where the mean lies between floor and ceiling ("k2h...")."""
+    return "h" in variant[2:]
+
+
+def release_time(variant: str) -> bool:
+    """Whether a variant's recipe covariates include the release time ("k2hr", "k2hrd")."""
+    return "r" in variant[2:]
+
+
+def release_drift(variant: str) -> bool:
+    """Whether a variant has a release drift per benchmark ("k2hrd")."""
+    return "d" in variant[2:]
 
 
 class MultiBench(BayesModel):
@@ -60,6 +72,10 @@ class MultiBench(BayesModel):
         "ceiling: sigma * exp(noise_level * (4 p (1 - p) - 0.5)) (benchmarks.level_factor)",
         "k1h": "k1 with the noise of k2h",
         "k3h": "k3 with the noise of k2h",
+        "k2hr": "k2h with the release time among the recipe's covariates (standardised year, unknown-release "
+        "indicator)",
+        "k2hrd": "k2hr with a release drift per benchmark: drift_b x the standardised release year on the link "
+        "scale, at fixed capability",
     }
     # k2h: the noise scale varies with where a score lies between its benchmark's floor and ceiling. Against k2
     # (constant noise): leave-one-score-out elpd -2406.2 vs -2527.6, flag rate on the real scores 0.047 vs 0.061
@@ -72,21 +88,27 @@ class MultiBench(BayesModel):
 
     def default_priors(self) -> dict[str, Any]:
         level = {"noise_level": spec("Normal", mu=0.0, sigma=1.0)} if level_noise(self.variant) else {}
-        return level | {
-            "a": spec("Normal", mu=0.0, sigma=2.0),
-            "lam_pos": spec("HalfNormal", sigma=2.0),
-            "lam_free": spec("Normal", mu=0.0, sigma=1.0),
-            "sigma": spec("Gamma", alpha=2.0, beta=0.5),  # mean 4 points; no mass at 0 (a Heywood case)
-            # where the ceiling sits between the best reported score and 100: Beta(8, 2) keeps it off the best score
-            # seen (MMLU: 88 instead of 85.4 under Beta(2, 2)) at the same held-out elpd (-2529.1 vs -2529.2), so
-            # a stronger model than any in the table is not predicted into a ceiling it has passed
-            "ceiling_frac": spec("Beta", alpha=8.0, beta=2.0),
-            "floor_frac": spec("Beta", alpha=2.0, beta=1.0),
-            "beta": spec("Normal", mu=0.0, sigma=1.0),
-            # Student-t degrees of freedom, learned (posterior ~2.2): heavier tails than a fixed 4 predict held-out
-            # scores better (leave-one-score-out elpd -2527.0 vs -2569.5, reports/multibench/variants.md)
-            "nu": spec("Gamma", alpha=2.0, beta=0.1),
-        }
+        # a benchmark's drift, logits per sd of release year (~0.7 years in data/multibench.csv)
+        drift = {"drift": spec("Normal", mu=0.0, sigma=0.5)} if release_drift(self.variant) else {}
+        return (
+            level
+            | drift
+            | {
+                "a": spec("Normal", mu=0.0, sigma=2.0),
+                "lam_pos": spec("HalfNormal", sigma=2.0),
+                "lam_free": spec("Normal", mu=0.0, sigma=1.0),
+                "sigma": spec("Gamma", alpha=2.0, beta=0.5),  # mean 4 points; no mass at 0 (a Heywood case)
+                # where the ceiling sits between the best reported score and 100: Beta(8, 2) keeps it off the best score
+                # seen (MMLU: 88 instead of 85.4 under Beta(2, 2)) at the same held-out elpd (-2529.1 vs -2529.2), so
+                # a stronger model than any in the table is not predicted into a ceiling it has passed
+                "ceiling_frac": spec("Beta", alpha=8.0, beta=2.0),
+                "floor_frac": spec("Beta", alpha=2.0, beta=1.0),
+                "beta": spec("Normal", mu=0.0, sigma=1.0),
+                # Student-t degrees of freedom, learned (posterior ~2.2): heavier tails than a fixed 4 predict held-out
+                # scores better (leave-one-score-out elpd -2527.0 vs -2569.5, reports/multibench/variants.md)
+                "nu": spec("Gamma", alpha=2.0, beta=0.1),
+            }
+        )
 
     @property
     def k(self) -> int:
@@ -105,7 +127,7 @@ class MultiBench(BayesModel):
         return data_dir() / "multibench.csv"
 
     def prepare(self, table: pd.DataFrame) -> FitData:
-        return fit_data(table)
+        return fit_data(table, release=release_time(self.variant))
 
     def _coords(self, data: FitData) -> dict[str, list]:
         benches = data.table.benches
@@ -113,7 +135,7 @@ class MultiBench(BayesModel):
         return {
             "bench": benches,
             "factor": [f"f{j + 1}" for j in range(self.k)],
-            "covariate": list(COVARIATES),
+            "covariate": covariate_names(data.scaling),
             "row": data.table.models,
             "obs": [f"{data.table.models[r]}|{benches[b]}" for r, b in zip(data.row, data.bench, strict=True)],
             "pos": [f"{benches[i]}:f{j + 1}" for i, j in pos],
@@ -145,6 +167,9 @@ class MultiBench(BayesModel):
             floor, ceiling = floors_and_ceilings(floor_frac, ceiling_frac, data.lows, data.tops, benches, xp=pt)
             theta = pt.dot(pt.as_tensor_variable(data.X), beta.T) + eps
             eta = a[data.bench] + (lam[data.bench] * theta[data.row]).sum(axis=-1)
+            if release_drift(self.variant):
+                drift = create_variable("drift", p["drift"], dims="bench")
+                eta = eta + drift[data.bench] * data.X[data.row, RELEASE_COLUMN]
             lo, hi = floor[data.bench], ceiling[data.bench]
             mu = bounded_score(eta, lo, hi, xp=pt)
             y = pm.Data("score_obs", data.y, dims="obs")
@@ -169,6 +194,8 @@ class MultiBench(BayesModel):
         )
         theta = np.einsum("rc,dfc->drf", data.X, values["beta"]) + values["eps"]
         eta = values["a"][:, data.bench] + (lam[:, data.bench] * theta[:, data.row]).sum(axis=-1)
+        if "drift" in values:
+            eta = eta + values["drift"][:, data.bench] * data.X[data.row, RELEASE_COLUMN]
         lo, hi = floor[:, data.bench], ceiling[:, data.bench]
         mu = bounded_score(eta, lo, hi)
         scale = values["sigma"][:, data.bench]
@@ -236,7 +263,7 @@ class MultiBench(BayesModel):
             "fit_scores": [[None if np.isnan(v) else float(v) for v in row] for row in t.scores],
             "fit_log_compute": [None if np.isnan(v) else float(v) for v in t.log_compute],
             "fit_log_tpp": [None if np.isnan(v) else float(v) for v in t.log_tpp],
-        }
+        } | ({"fit_release": [None if np.isnan(v) else float(v) for v in t.release]} if t.release is not None else {})
 
     def describe_data(self, data: FitData) -> list[str]:
         t = data.table

@@ -28,7 +28,7 @@ from bayes_perflaw.multibench.condition import (
     predictive,
     row_grid,
 )
-from bayes_perflaw.multibench.data import covariates, read_scores
+from bayes_perflaw.multibench.data import covariates, read_scores, uses_release
 
 DEFAULT_SEED = 20240901
 SUFFIXES = ("pred_mean", "lo", "hi", "tail_prob", "p_high", "p_low", "flag", "outside_by")
@@ -42,16 +42,14 @@ def _fit_row_scores(post: Draws, i: int, g: Globals) -> tuple[np.ndarray, np.nda
     """The fit data's scores (in the posterior's benchmark order) and covariates of fit row i."""
     meta = post.meta
     y = np.array([np.nan if v is None else v for v in meta["fit_scores"][i]], dtype=float)
-    lc, lt = meta["fit_log_compute"][i], meta["fit_log_tpp"][i]
     from bayes_perflaw.multibench.data import ScoreTable
 
-    t = ScoreTable(
-        [meta["fit_models"][i]],
-        list(g.benches),
-        y[None, :],
-        np.array([np.nan if lc is None else lc]),
-        np.array([np.nan if lt is None else lt]),
-    )
+    def known(key: str) -> np.ndarray:
+        v = meta[key][i] if key in meta else None
+        return np.array([np.nan if v is None else v])
+
+    t = ScoreTable([meta["fit_models"][i]], list(g.benches), y[None, :], known("fit_log_compute"), known("fit_log_tpp"))
+    t.release = known("fit_release")
     return y, covariates(t, meta["scaling"])[0]
 
 
@@ -97,7 +95,7 @@ def screen_scores(
     unknown = [b for b in benchmarks if b not in g.benches]
     if unknown:
         raise DataError(f"the posterior has no benchmark {unknown[0]!r}; it covers {g.benches}", column="--benchmarks")
-    t = read_scores(table, benchmarks, require_columns=True)
+    t = read_scores(table, benchmarks, require_columns=True, release=uses_release(post.meta["scaling"]))
     col = {b: g.benches.index(b) for b in benchmarks}
     X = covariates(t, post.meta["scaling"])
     fit_rows = _fit_rows(post) if leave_out else {}

@@ -10,11 +10,12 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.metrics import interval_metrics
+from bayes_perflaw.core.months import release_year
 from bayes_perflaw.core.posterior import file_hash
 from bayes_perflaw.perflaw.data import prepare
 from bayes_perflaw.perflaw.mean import VARIANTS
 from bayes_perflaw.perflaw.predict import predict_paper
-from bayes_perflaw.perflaw.schema import read_validated, release_year
+from bayes_perflaw.perflaw.schema import read_validated
 
 
 def load_reference(path: str | Path) -> pd.DataFrame:

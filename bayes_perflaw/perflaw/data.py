@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.months import release_year
 from bayes_perflaw.perflaw.design import law_inputs
 from bayes_perflaw.perflaw.laws import LawInputs
 from bayes_perflaw.perflaw.mean import FLOOR_CENSOR, LawVariant, era_bins, era_position
-from bayes_perflaw.perflaw.schema import law_gaps, release_year
+from bayes_perflaw.perflaw.schema import law_gaps
 
 DEFAULT_SOURCE_KIND = "developer"
 DEFAULT_KIND = {"mmlu_source_kind": "developer", "mmlu_method": "developer_report"}  # an empty cell means this

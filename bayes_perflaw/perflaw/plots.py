@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayes_perflaw.perflaw.schema import release_year
+from bayes_perflaw.core.months import release_year
 
 # a Llama-3-8B-shaped recipe (the default base of partial-dependence curves)
 BASE_RECIPE = {

@@ -21,6 +21,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.metrics import summarise_draws
+from bayes_perflaw.core.months import release_year
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_generator, keyed_normal, row_keys, stratified
 from bayes_perflaw.perflaw.design import column_vectors, law_inputs
@@ -38,7 +39,6 @@ from bayes_perflaw.perflaw.mean import LAW_PARAMS, SCORE_MAX, SCORE_MIN, era_lab
 from bayes_perflaw.perflaw.organisations import canonical
 from bayes_perflaw.perflaw.organisations import key as org_key
 from bayes_perflaw.perflaw.published import paper_mmlu
-from bayes_perflaw.perflaw.schema import release_year
 
 PRED_COLUMNS = ("mmlu_mean", "mmlu_median", "mmlu_lo", "mmlu_hi")
 DEFAULT_SEED = 20240812  # predictions are reproducible: same posterior, seed and input -> same numbers

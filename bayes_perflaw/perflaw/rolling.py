@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.months import release_year
 from bayes_perflaw.perflaw.data import prepare
 from bayes_perflaw.perflaw.mean import VARIANTS
-from bayes_perflaw.perflaw.schema import release_year
 
 ALPHA = 0.1  # the 90 % interval
 COLUMNS = (

@@ -7,13 +7,13 @@ screen). Column names follow Hugging Face ``config.json`` where one exists. Rows
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.months import MONTH_MESSAGE, to_months
 from bayes_perflaw.core.units import parse_size
 
 MISSING = {"", "nan", "na", "n/a", "null", "none"}
@@ -104,7 +104,6 @@ COLUMNS: dict[str, Column] = {
 RECIPE_CORE = ("model", "num_hidden_layers", "hidden_size")
 LAW_FIELDS = ("num_hidden_layers", "hidden_size", "tokens_T", "params_B")
 MOE_FIELDS = ("moe_intermediate_size", "num_experts", "num_experts_per_tok", "active_params_B")
-_MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 
 
 def is_missing(values: pd.Series) -> pd.Series:
@@ -147,11 +146,9 @@ def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | N
                 _raise(f"must be {allowed} (or empty), got {text.iloc[i]!r}", source, df, i, col.name)
         return text.where(~missing, "")
     if col.kind == "month":
-        # a full ISO date (a release day) is read as its month
-        day = pd.to_datetime(text.where(text.str.len() == 10, ""), format="%Y-%m-%d", errors="coerce")
-        text = text.where(day.isna(), text.str[:7])
-        for i in _first(~missing & ~text.str.fullmatch(_MONTH.pattern).fillna(False).astype(bool)):
-            _raise(f"must be a month YYYY-MM (or a date YYYY-MM-DD), got {text.iloc[i]!r}", source, df, i, col.name)
+        text, bad = to_months(text)  # a full ISO date (a release day) is read as its month
+        for i in _first(~missing & bad):
+            _raise(f"{MONTH_MESSAGE}, got {text.iloc[i]!r}", source, df, i, col.name)
         return text.where(~missing, "")
     if col.kind == "bool":
         lowered = text.str.lower()
@@ -306,9 +303,3 @@ def read_validated(path, **kwargs) -> pd.DataFrame:
     from bayes_perflaw.core.tables import read_table
 
     return validate(read_table(path), source=str(path), **kwargs)
-
-
-def release_year(release: pd.Series) -> np.ndarray:
-    """'YYYY-MM' -> decimal year (2024-07 -> 2024.5); NaN where empty."""
-    parts = release.astype(str).str.extract(r"^(\d{4})-(\d{2})$").astype(float)
-    return (parts[0] + (parts[1] - 1.0) / 12.0).to_numpy()

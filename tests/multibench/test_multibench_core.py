@@ -115,6 +115,38 @@ def test_covariates_by_hand():
     np.testing.assert_allclose(x[1], [0.0, 0.0, 1.0])
 
 
+def test_release_covariates_by_hand():
+    """With a release-time fit's scaling, two more columns: the standardised decimal year (0 when unknown) and an
+    unknown-release indicator; a date is read as its month; without release the table's column is not read."""
+    t = read_scores(
+        _table(model=["a", "b", "c"], mmlu=[50.0, 60.0, 70.0], release=["2024-07", "", "2023-01-15"]), release=True
+    )
+    np.testing.assert_allclose(t.release[[0, 2]], [2024.5, 2023.0])
+    assert np.isnan(t.release[1])
+    scaling = {"log_compute_mean": 23.0, "log_compute_sd": 0.5, "log_tpp_mean": 2.0, "log_tpp_sd": 0.25}
+    assert covariates(t, scaling).shape == (3, 3)
+    x = covariates(t, scaling | {"release_mean": 2023.5, "release_sd": 0.5})
+    np.testing.assert_allclose(x[:, 3:], [[2.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    np.testing.assert_allclose(x[:, 2], 1.0)  # no recipe given
+    assert read_scores(_table(model=["a"], mmlu=[50.0], release=["soon"])).release is None
+
+
+def test_release_errors_name_file_row_model_and_column():
+    with pytest.raises(DataError) as err:
+        read_scores(_table(model=["a", "b"], mmlu=[50.0, 60.0], release=["2024-07", "2024-02-30"]), release=True)
+    assert str(err.value) == (
+        "claims.csv, row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), "
+        "got '2024-02-30'"
+    )
+    ten = _table(model=list("abcdefghij"), mmlu=np.linspace(30, 70, 10), params_B=range(1, 11), tokens_T=2)
+    with pytest.raises(DataError, match="needs a release month for at least 3 rows"):
+        fit_data(ten.assign(release=["2024-01", "2023-01"] + [""] * 8), release=True)
+    data = fit_data(ten.assign(release=["2024-01", "2024-07", "2023-01"] + [""] * 7), release=True)
+    assert data.scaling["release_mean"] == pytest.approx((2024.0 + 2024.5 + 2023.0) / 3)
+    assert data.scaling["release_sd"] == pytest.approx(np.std([2024.0, 2024.5, 2023.0]))
+    assert data.X.shape == (10, 5)
+
+
 def test_fit_data_needs_mmlu_and_distinct_models():
     t = _table(model=["a", "a"], mmlu=[50.0, 51.0])
     with pytest.raises(DataError, match="model 'a' appears more than once"):
@@ -190,6 +222,37 @@ def test_multibench_table_rebuilds_from_vendored_files():
     assert pd.read_csv(ROOT / "data" / "multibench.csv")["release"].dropna().max() < "2025-04"
 
 
+def test_release_months_and_tokens_from_the_vendored_sources():
+    """The build's rules on four rows: a reference month is kept; otherwise the v2 leaderboard's hub upload month
+    (2023-11-29 -> 2023-11), but not the hub's placeholder date 2022-03-02 (gpt2: left empty); otherwise Epoch AI's
+    publication date under an alias (BTLM-3B-8K is Epoch's 'BTLM-3B': 2023-09-20); a token count over 100 T is
+    dropped and Epoch's 627e9 tokens taken, each step said in the row's sources."""
+    from tests.conftest import load_script
+
+    mod = load_script("build_multibench_data")
+    df = pd.DataFrame(
+        {
+            "model": [
+                "meta-llama/Llama-2-7b-hf",
+                "bigcode/starcoder2-3b",
+                "openai-community/gpt2",
+                "cerebras/btlm-3b-8k-base",
+            ],
+            "release": ["2023-07", "", "", ""],
+            "tokens_T": [2.0, 3.3, np.nan, 627.0],
+            "source_recipe": ["r"] * 4,
+        }
+    )
+    out = mod.with_epoch_tokens(mod.with_release(df))
+    assert out["release"].tolist() == ["2023-07", "2023-11", "", "2023-09"]
+    assert out["source_release"].iloc[0] == "data/reference_models.csv (release)"
+    assert "upload_date 2023-11-29" in out["source_release"].iloc[1] and out["source_release"].iloc[2] == ""
+    assert "publication_date 2023-09-20 of 'BTLM-3B'" in out["source_release"].iloc[3]
+    assert out["tokens_T"].iloc[3] == pytest.approx(0.627) and out["tokens_T"].iloc[1] == 3.3
+    assert "tokens_T 627 there dropped" in out["source_recipe"].iloc[3]
+    assert "training_dataset_size_datapoints of 'BTLM-3B'" in out["source_recipe"].iloc[3]
+
+
 def test_level_factor_by_hand():
     """exp(slope * (4 p (1 - p) - 0.5)), p the mean's position between floor and ceiling, clipped to [0, 1]."""
     from bayes_perflaw.multibench.benchmarks import level_factor
@@ -228,10 +291,19 @@ def test_grid_predictive_with_a_level_dependent_noise_matches_quadrature():
     assert abs(pred.tail_prob(65.0) - flat.tail_prob(65.0)) > 0.01  # the level profile changes the answer
 
 
-@pytest.mark.parametrize(("variant", "k", "level"), [("k1", 1, False), ("k1h", 1, True), ("k3h", 3, True)])
-def test_variant_names_give_factors_and_noise(variant, k, level):
-    """Each variant name sets the number of factors and whether the noise depends on the level, and the model
-    built from it has that many factors and a ``noise_level`` per benchmark only when it should."""
+@pytest.mark.parametrize(
+    ("variant", "k", "level", "release", "drift"),
+    [
+        ("k1", 1, False, False, False),
+        ("k1h", 1, True, False, False),
+        ("k3h", 3, True, False, False),
+        ("k2hr", 2, True, True, False),
+        ("k2hrd", 2, True, True, True),
+    ],
+)
+def test_variant_names_give_factors_and_noise(variant, k, level, release, drift):
+    """Each variant name sets the number of factors, whether the noise depends on the level, whether release time
+    is a covariate and whether each benchmark drifts with it; the model built from it has exactly those parts."""
     from bayes_perflaw.multibench.model import MultiBench
 
     model = MultiBench(variant)
@@ -239,5 +311,8 @@ def test_variant_names_give_factors_and_noise(variant, k, level):
     built = model.build(data)
     assert model.k == k and len(built.coords["factor"]) == k
     assert ("noise_level" in built.named_vars) == level
+    assert ("drift" in built.named_vars) == drift
+    assert ("release_year" in built.coords["covariate"]) == release
+    assert data.X.shape[1] == (5 if release else 3)
     if level:
         assert built.named_vars_to_dims["noise_level"] == ("bench",)

@@ -31,21 +31,23 @@ def simulate(n: int = 90, seed: int = 3) -> pd.DataFrame:
     t = pd.DataFrame(scores.round(2), columns=BENCHES)
     t.insert(0, "model", [f"m{i}" for i in range(n)])
     t["params_B"], t["tokens_T"] = params, tokens
+    months = rng.integers(0, 36, n)  # 2022-01 .. 2024-12, every 7th unknown
+    t["release"] = [f"{2022 + m // 12}-{m % 12 + 1:02d}" if i % 7 else "" for i, m in enumerate(months)]
     t.attrs["source"] = "simulated"
     return t
 
 
-@pytest.mark.parametrize("variant", ["k2", "k2h"])
+@pytest.mark.parametrize("variant", ["k2", "k2h", "k2hrd"])
 def test_pymc_potential_equals_numpy_loglik(variant):
-    """At a random point, the PyMC model's likelihood term equals the NumPy log-likelihood summed (k2, and k2h whose
-    noise scale depends on the mean)."""
+    """At a random point, the PyMC model's likelihood term equals the NumPy log-likelihood summed (k2, k2h whose
+    noise scale depends on the mean, and k2hrd with release time and a drift per benchmark)."""
     model = MultiBench(variant=variant)
     data = model.prepare(simulate(30))
     pm_model = model.build(data)
     point = pm_model.initial_point()
     rng = np.random.default_rng(1)
     point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in point.items()}
-    names = ["a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "beta", "nu", "eps", "noise_level"]
+    names = ["a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "beta", "nu", "eps", "noise_level", "drift"]
     names = [n for n in names if n in pm_model.named_vars]
     outs = pm_model.replace_rvs_by_values([pm_model.potentials[0], *[pm_model[n] for n in names]])
     pot, *vals = pm_model.compile_fn(outs, point_fn=True)(point)
@@ -83,3 +85,29 @@ def test_parameter_recovery_k1():
     out = model.screen(new, benchmarks=BENCHES)
     assert out.loc[0, "mmlu_flag"] in ("high", "low")
     assert "left out" not in out.loc[0, "screen_method"]  # a new model: the plain posterior predictive
+
+
+def test_screening_means_equal_the_model_means_with_a_release_drift():
+    """The screen's NumPy mean of a score (:func:`condition._means`, at a row's own capability) equals the model's
+    (:meth:`MultiBench.obs_mean`) for every observation, in k2hrd (release covariates and a drift per benchmark),
+    so the screen judges scores by the model that was fitted."""
+    from bayes_perflaw.core.posterior import Draws
+    from bayes_perflaw.multibench.condition import _means, globals_from_draws
+
+    model = MultiBench(variant="k2hrd")
+    data = model.prepare(simulate(30))
+    pm_model = model.build(data)
+    rng = np.random.default_rng(2)
+    point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in pm_model.initial_point().items()}
+    names = [v.name for v in pm_model.free_RVs]
+    outs = pm_model.replace_rvs_by_values([pm_model[n] for n in names])
+    vals = pm_model.compile_fn(outs, point_fn=True)(point)
+    values = {n: np.asarray(v)[None, ...] for n, v in zip(names, vals, strict=True)}
+    assert np.abs(values["drift"]).max() > 0.05  # the drift takes part
+    meta = {"benches": data.table.benches, "lows": data.lows, "tops": data.tops}
+    g = globals_from_draws(Draws("multibench", meta, values, {}))
+    want = model.obs_mean(data, values)[0]
+    for o in range(0, len(data.y), 7):
+        r, b = data.row[o], data.bench[o]
+        got = _means(g, data.X[r], values["eps"][0, r][None, :], b)[0, 0]
+        assert got == pytest.approx(want[o], rel=1e-10)

@@ -335,4 +335,4 @@ def test_release_flag_takes_a_month_or_a_date():
     for bad in ("2025-13", "2025-02-30", "2025-4", "April 2025"):
         with pytest.raises(argparse.ArgumentTypeError) as err:
             month(bad)
-        assert "must be a month written YYYY-MM (or a date YYYY-MM-DD)" in str(err.value)
+        assert "must be a month YYYY-MM (or a date YYYY-MM-DD)" in str(err.value)
