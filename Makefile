@@ -49,7 +49,7 @@ data: $(STAMP)
 
 # Refit the shipped posteriors (+ cards), compare the variants, re-run the backtest, the screening
 # calibration, the benchmark mappings, the rolling-origin backtest and the multi-benchmark screen, and
-# regenerate the reports (~90 min).
+# regenerate the reports (~2-3 h on a 2-core machine).
 models: $(STAMP)
 	$(BIN)/bayes-perflaw fit --out models/perflaw.nc --seed 1 --no-progress --strict
 	$(BIN)/bayes-perflaw fit --variant era_mix --out models/screen.nc --seed 1 --no-progress --strict
@@ -85,9 +85,14 @@ models: $(STAMP)
 		--no-progress
 	$(BIN)/bayes-perflaw multibench fit --variant k1h --out reports/multibench/k1h.nc --seed 1 --tune 4000 \
 		--draws 2000 --no-progress
+	$(BIN)/bayes-perflaw multibench fit --variant k2hr --out reports/multibench/k2hr.nc --seed 1 --tune 4000 \
+		--draws 2000 --no-progress
+	$(BIN)/bayes-perflaw multibench fit --variant k2hrd --out reports/multibench/k2hrd.nc --seed 1 --tune 4000 \
+		--draws 2000 --no-progress
 	$(BIN)/python scripts/multibench_calibration.py --variant k2=reports/multibench/k2.nc \
 		--variant k1=reports/multibench/k1.nc --variant k3=reports/multibench/k3.nc \
-		--variant k1h=reports/multibench/k1h.nc
+		--variant k1h=reports/multibench/k1h.nc --variant k2hr=reports/multibench/k2hr.nc \
+		--variant k2hrd=reports/multibench/k2hrd.nc
 	rm -f reports/multibench/k[123]*.nc reports/multibench/k[123]*.json  # the variants' posteriors and cards
 	$(BIN)/bayes-perflaw report --posterior models/multibench.nc --out reports/multibench/report
 
