@@ -232,9 +232,10 @@ def mmlu_by_level(df: pd.DataFrame, multi: pd.DataFrame, shipped) -> list[str]:
         f"does (posterior mean loadings {lam['gsm8k']:.2f} and {lam['mmlu']:.2f}; ARC-C {lam['arc_c']:.2f}), so a "
         "low GSM8K pulls the capability, and MMLU, towards chance, where the level-dependent noise is smallest: "
         "the interval is narrow and the real score is flagged. The regression, fitted on models above 40 only, "
-        f"gives GSM8K's log odds a coefficient of {gsm_coef:.3f} (ARC-C's {arc_coef:.2f}). Untried: a factor "
-        "that lets MMLU and GSM8K part (k3 anchors HumanEval and did not converge), or release time in the "
-        "capability's recipe part (missing for many of these rows).",
+        f"gives GSM8K's log odds a coefficient of {gsm_coef:.3f} (ARC-C's {arc_coef:.2f}). Release time in the "
+        "recipe (variants k2hr, k2hrd, `variants.md`) does not move these rows: two of them are undated and the "
+        "learned drift of GSM8K with time is near zero (ARCHITECTURE.md). Untried: a factor that lets MMLU and "
+        "GSM8K part (k3 anchors HumanEval and did not converge).",
         "",
         "| model | MMLU | GSM8K | screen: predicted [90 %] | screen residual | regression residual |",
         "|---|---|---|---|---|---|",
