@@ -24,6 +24,7 @@ Run: `python scripts/build_multibench_data.py` (`make data`).
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -153,6 +154,7 @@ EPOCH_ALIASES = {"btlm-3b-8k": "btlm-3b"}
 MAX_TOKENS_T = 100.0
 
 
+@functools.cache
 def _epoch() -> pd.DataFrame:
     """Epoch AI's language-model rows keyed by normalised name (names that normalise alike are dropped)."""
     e = pd.read_csv(EPOCH)
@@ -194,10 +196,9 @@ def with_epoch_tokens(df: pd.DataFrame) -> pd.DataFrame:
     """Drop implausible token counts (over :data:`MAX_TOKENS_T`), then fill unknown ones from Epoch AI's table."""
     df = df.copy()
     bad = df["tokens_T"] > MAX_TOKENS_T
-    for i in np.flatnonzero(bad.to_numpy()):
-        df.loc[df.index[i], "source_recipe"] += (
-            f"; tokens_T {df['tokens_T'].iloc[i]:g} there dropped (over {MAX_TOKENS_T:g} T: no corpus of these years)"
-        )
+    df.loc[bad, "source_recipe"] += df.loc[bad, "tokens_T"].map(
+        lambda v: f"; tokens_T {v:g} there dropped (over {MAX_TOKENS_T:g} T: no corpus of these years)"
+    )
     df.loc[bad, "tokens_T"] = np.nan
     epoch = _epoch()
     ekey = df["model"].map(_epoch_key)

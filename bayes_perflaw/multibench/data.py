@@ -162,11 +162,11 @@ def _release_years(table: pd.DataFrame, source: str, models: list[str]) -> np.nd
         return np.full(len(table), np.nan)
     raw = table["release"]
     blank = (raw.isna() | raw.astype(str).str.strip().eq("")).to_numpy()
-    text, bad = to_months(raw.where(~blank, ""))
+    text, bad = to_months(raw.where(~blank, ""))  # a blank cell stays "", so its year is NaN
     if (bad & ~blank).any():
         i = int(np.flatnonzero(bad & ~blank)[0])
         raise _cell_error(source, i, models[i], "release", f"{MONTH_MESSAGE}, got {text.iloc[i]!r}")
-    return np.where(blank, np.nan, release_year(text.where(~blank, "")))
+    return release_year(text)
 
 
 def uses_release(scaling: dict[str, Any]) -> bool:

@@ -48,8 +48,8 @@ def _fit_row_scores(post: Draws, i: int, g: Globals) -> tuple[np.ndarray, np.nda
         v = meta[key][i] if key in meta else None
         return np.array([np.nan if v is None else v])
 
-    t = ScoreTable([meta["fit_models"][i]], list(g.benches), y[None, :], known("fit_log_compute"), known("fit_log_tpp"))
-    t.release = known("fit_release")
+    lc, lt, release = known("fit_log_compute"), known("fit_log_tpp"), known("fit_release")
+    t = ScoreTable([meta["fit_models"][i]], list(g.benches), y[None, :], lc, lt, release)
     return y, covariates(t, meta["scaling"])[0]
 
 
