@@ -154,7 +154,8 @@ def add_parser(sub) -> None:
         "--input",
         type=at.input_file,
         required=True,
-        help="CSV of recipes with a reported mmlu per row (with --benchmarks: model, one column per benchmark)",
+        help="CSV of recipes with a reported mmlu per row (with --benchmarks: model, one column per benchmark, "
+        "optional params_B, tokens_T, and release YYYY-MM, read by the release-time variants k2hr/k2hrd)",
     )
     p.add_argument(
         "--benchmarks",
