@@ -194,14 +194,16 @@ def flag_errors(columns: dict[str, str], source: str):
 
 
 @contextmanager
-def priors_file_errors(args: argparse.Namespace):
-    """Errors about prior overrides name the --priors file."""
+def priors_file_errors(args: argparse.Namespace, only_parameters: bool = False):
+    """Errors about prior overrides name the --priors file (with ``only_parameters``, only errors that name a
+    prior's parameter: around a fit, whose table errors name their own file)."""
     try:
         yield
     except DataError as err:
         path = getattr(args, "priors", None)
-        if path is not None and err.source is None:
-            raise DataError(err.detail, source=f"--priors {path}", column=err.column) from None
+        ours = err.source in (None, str(path)) and (err.field == "parameter" or not only_parameters)
+        if path is not None and ours:
+            raise DataError(err.detail, source=f"--priors {path}", column=err.column, field=err.field) from None
         raise
 
 
@@ -288,7 +290,8 @@ def fit_and_save(model, table, args: argparse.Namespace, data_path: Path, out: P
         f"fitting {model.kind} variant {model.variant_name!r} on {Path(data_path).name} with {kw['sampler']}: "
         f"{kw['chains']} chains x {kw['draws']} draws, {kw['tune']} tuning, seed {kw['seed']}"
     )
-    model.fit(table, data_hash=file_hash(data_path), data_file=Path(data_path).name, log=print, **kw)
+    with priors_file_errors(args, only_parameters=True):
+        model.fit(table, data_hash=file_hash(data_path), data_file=Path(data_path).name, log=print, **kw)
     report_fit(model, model.last_fit)
     if out is not None:
         model.save(out, strict=getattr(args, "strict", False), log=print)

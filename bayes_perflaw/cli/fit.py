@@ -27,7 +27,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.screening.model import law_model
 
     with priors_file_errors(args):
-        model = law_model(args.variant, overrides_from_args(args), args.prior_preset)
+        model = law_model(args.variant, overrides_from_args(args), args.prior_preset).check_priors()
     if args.skip_if_current and model.saved_fit(args.out, args.data) is not None:
         print(f"{args.out} is current (this model fitted to this {args.data.name}, same hash): not refitting")
         return 0
@@ -42,6 +42,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     with priors_file_errors(args):
         overrides = overrides_from_args(args)
         variants = variant_list(args.variants, lambda v: law_model(v, overrides, args.prior_preset))
+        for v in variants:
+            law_model(v, overrides, args.prior_preset).check_priors()
         priors = priors_from_args(args)
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
     if args.benchmark != "mmlu" and not args.rolling:

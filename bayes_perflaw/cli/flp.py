@@ -49,6 +49,7 @@ def cmd_flp_fit(args: argparse.Namespace) -> int:
 
     with priors_file_errors(args):
         model = FLP(args.variant, overrides_from_args(args), margin=args.margin, roles=_roles(args.roles))
+        model.check_priors()
     return fit_and_save(model, read_ladder(args.data), args, args.data, args.out, "flp fit")
 
 
@@ -87,6 +88,8 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
         variants = variant_list(
             args.variants, lambda v: FLP(v, overrides, margin=args.margin, roles=_roles(args.roles))
         )
+        for v in variants:
+            FLP(v, overrides, margin=args.margin, roles=_roles(args.roles)).check_priors()
     table, summary, fits = run_backtest(
         args.data,
         variants,

@@ -15,7 +15,7 @@ def cmd_map_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.core.tables import read_table
 
     with priors_file_errors(args):
-        model = BenchmarkMap(args.benchmark, args.variant, overrides_from_args(args))
+        model = BenchmarkMap(args.benchmark, args.variant, overrides_from_args(args)).check_priors()
     table = read_table(args.data)  # the model checks and parses its columns
     out = args.out or mapping_posterior(args.benchmark)
     return fit_and_save(model, table, args, args.data, out, "map fit")

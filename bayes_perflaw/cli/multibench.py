@@ -15,7 +15,7 @@ def cmd_multibench_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.multibench.model import MultiBench
 
     with priors_file_errors(args):
-        model = MultiBench(args.variant, overrides_from_args(args))
+        model = MultiBench(args.variant, overrides_from_args(args)).check_priors()
     table = read_table(args.data)  # the model checks and parses its columns
     table.attrs["source"] = str(args.data)
     out = args.out or multibench_posterior()

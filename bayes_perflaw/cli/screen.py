@@ -136,7 +136,7 @@ def _refit_mixture(table: pd.DataFrame, args: argparse.Namespace):
     variant = "era_mix" if dated else "plain_mix"
     print(f"refitting the screening mixture ({variant}) to {len(table)} rows of {args.input}")
     with priors_file_errors(args):
-        model = Screening(variant=variant, priors=overrides_from_args(args))
+        model = Screening(variant=variant, priors=overrides_from_args(args)).check_priors()
     model.fit(table, **sampler_kwargs(args))
     print(describe(model.meta["diagnostics"]))
     return model.draws

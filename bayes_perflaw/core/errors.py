@@ -11,7 +11,8 @@ class DataError(BayesPerflawError, ValueError):
     """A table, a recipe or a command-line value is unusable.
 
     The message names the file (if any), the row and the column, e.g.
-    ``recipes.csv, row 3 (model 'x'), column 'hidden_size': must be > 0, got -4096``.
+    ``recipes.csv, row 3 (model 'x'), column 'hidden_size': must be > 0, got -4096``. ``field`` names what
+    ``column`` is when it is not a table's column (``"parameter"`` for a prior).
     """
 
     def __init__(
@@ -22,15 +23,16 @@ class DataError(BayesPerflawError, ValueError):
         row: int | None = None,
         model: str | None = None,
         column: str | None = None,
+        field: str = "column",
     ) -> None:
-        self.source, self.row, self.model, self.column = source, row, model, column
+        self.source, self.row, self.model, self.column, self.field = source, row, model, column, field
         where = []
         if source:
             where.append(str(source))
         if row is not None:
             where.append(f"row {row}" + (f" (model {model!r})" if model else ""))
         if column:
-            where.append(f"option {column}" if str(column).startswith("--") else f"column {column!r}")
+            where.append(f"option {column}" if str(column).startswith("--") else f"{field} {column!r}")
         self.detail = message
         super().__init__((", ".join(where) + ": " if where else "") + message)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from bayes_perflaw.core import priors as priors_mod
+from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.outputs import atomic_write
 from bayes_perflaw.core.posterior import save_idata, utc_timestamp
 from bayes_perflaw.core.priors import is_fixed
@@ -59,6 +61,28 @@ def _merge_stages(parts: dict[str, Any]):
     return az.InferenceData(posterior=xr.merge([p.posterior for p in parts.values()]), sample_stats=xr.merge(stats))
 
 
+START_FAILED = ("All initialization points failed", "Initial evaluation of model at starting point failed")
+
+
+def _sample_stage(model, name: str, pm_model, config: SamplerConfig):
+    """Sample one stage; a model with no finite log-density where the sampler starts (a fixed value such as a
+    zero scale, or a prior whose mass sits where the likelihood has none) is a one-line :class:`DataError` naming
+    the priors changed from the variant's defaults, not a sampler's stack trace."""
+    try:
+        return sample(pm_model, config, drop=model.drop_vars)
+    except Exception as err:
+        if not any(text in str(err) for text in START_FAILED):
+            raise
+        changed = priors_mod.changed(model.default_priors(), model.priors)
+        where = f"{model.kind} {model.variant_name}" + (f", stage {name}" if name else "")
+        hint = f"; check the priors changed from the defaults: {changed}" if changed else ""
+        raise DataError(
+            f"{where}: the log-density is not finite where the sampler starts{hint}",
+            column=changed[0] if len(changed) == 1 else None,
+            field="parameter",
+        ) from None
+
+
 def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_file: str = "", log=None) -> Fit:
     """Fit ``model`` to ``table`` with ``config``; returns one :class:`Fit` (InferenceData, metadata, data)."""
     import arviz
@@ -75,7 +99,7 @@ def fit_model(model, table, config: SamplerConfig, data_hash: str = "", data_fil
             log(f"sampling {name} ({model.kind} {model.variant_name})")
         stage_config = model.stage_config(name, config)
         while True:
-            raw, took = sample(pm_model, stage_config, drop=model.drop_vars)
+            raw, took = _sample_stage(model, name, pm_model, stage_config)
             part = model.align(add_fixed(clean_idata(raw, model.drop_vars), pm_model, model.priors))
             parts[name] = part
             diag[name] = diagnose(part, var_names=model.diagnose_vars(part.posterior))

@@ -55,6 +55,7 @@ class BayesModel:
                 f"unknown prior preset {self.preset!r}; choose from {list(self.presets)}", column="--prior-preset"
             )
         self.priors = priors_mod.merge(self.default_priors(), priors)
+        self._priors_checked = False
         self.meta: dict[str, Any] | None = None
         self.path: Path | None = None
         self._draws: Draws | None = None
@@ -131,11 +132,22 @@ class BayesModel:
     def model_id(self) -> str:
         return model_id(self.kind, self.variant_name, self.priors, self.identity())
 
+    def check_priors(self) -> BayesModel:
+        """Build every prior that differs from this variant's defaults on its own (fit path: imports PyMC), so that
+        an unusable override is a one-line :class:`DataError` naming the parameter before any compilation or
+        sampling. Returns ``self``; checked once."""
+        if not self._priors_checked:
+            defaults = self.default_priors()
+            priors_mod.check_buildable(self.priors, defaults, priors_mod.changed(defaults, self.priors))
+            self._priors_checked = True
+        return self
+
     def fit(self, table, *, data_hash: str = "", data_file: str = "", log=None, **sampler: Any) -> BayesModel:
         """Fit to a validated table; ``sampler`` settings (sampler, chains, draws, tune, seed, progress) are laid
         over the model's defaults. Returns ``self``, now holding the posterior (``.idata``, ``.draws``)."""
         from bayes_perflaw.core.fitting import fit_model
 
+        self.check_priors()
         result = fit_model(self, table, self.sampler_defaults.merged(**sampler), data_hash, data_file, log=log)
         self.last_fit, self.meta, self._idata, self._draws = result, result.meta, result.idata, None
         return self

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,22 @@ def merge(defaults: dict[str, Any], overrides: dict[str, Any] | None, source: st
     for name, value in (overrides or {}).items():
         if name not in config:
             known = sorted(config)
-            raise DataError(f"unknown parameter {name!r}; priors exist for {known}", source=source, column=name)
+            raise DataError(
+                f"unknown parameter {name!r}; priors exist for {known}", source=source, column=name, field="parameter"
+            )
         if is_fixed(value):
+            if not math.isfinite(value):
+                raise DataError(
+                    f"a fixed value must be a finite number, got {value!r}",
+                    source=source,
+                    column=name,
+                    field="parameter",
+                )
             config[name] = float(value)
             continue
         if not isinstance(value, dict) or not isinstance(value.get("dist"), str):
             what = "prior must be a number or {'dist': ..., 'kwargs': {...}}"
-            raise DataError(f"{what}, got {value!r}", source=source, column=name)
+            raise DataError(f"{what}, got {value!r}", source=source, column=name, field="parameter")
         config[name] = _checked(value, name, source)
     return config
 
@@ -52,7 +62,7 @@ def _checked(value: dict[str, Any], name: str, source: str | None) -> dict[str, 
     """A prior dict's ``dist``, ``kwargs`` (hyperpriors checked alike) and optional ``centered`` / ``transform``."""
 
     def fail(message: str) -> DataError:
-        return DataError(message, source=source, column=name)
+        return DataError(message, source=source, column=name, field="parameter")
 
     kwargs = value.get("kwargs", {})
     if not isinstance(kwargs, dict):
@@ -74,12 +84,67 @@ def _checked(value: dict[str, Any], name: str, source: str | None) -> dict[str, 
     return out
 
 
+def changed(defaults: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The names whose prior in ``config`` differs from ``defaults`` (what a user's overrides changed)."""
+    return [name for name, value in config.items() if defaults.get(name) != value]
+
+
+def check_buildable(config: dict[str, Any], defaults: dict[str, Any], names: list[str]) -> None:
+    """Build each prior in ``names`` alone in a scratch PyMC model (fit path: imports PyMC): an unknown
+    distribution, parameter or transform, or a prior with no finite log-density at its starting value (e.g. a
+    negative scale), is a :class:`DataError` naming the parameter; so is a fixed value outside the support of the
+    parameter's default prior (its boundary allowed: ``floor_frac`` 0 puts FLP's floor at chance)."""
+    if not names:
+        return
+    import numpy as np
+    import pymc as pm
+
+    def fail(name: str, message: str) -> DataError:
+        return DataError(message, column=name, field="parameter")
+
+    for name in names:
+        value, default = config[name], defaults.get(name)
+        fixed = is_fixed(value)
+        if fixed and (default is None or is_fixed(default)):
+            continue
+        try:
+            with pm.Model() as scratch:
+                rv = create_variable(name, default if fixed else value)
+            if fixed:
+                eps = 1e-9 * max(1.0, abs(value))
+                dens = pm.logp(rv, np.array([value, value - eps, value + eps]))
+                ok = bool(np.isfinite(dens.eval()).any())
+            else:
+                ok = bool(np.isfinite(scratch.compile_logp()(scratch.initial_point())))
+        except DataError:
+            raise
+        except Exception as err:  # pymc-extras / PyMC refuse the spec: say which parameter, in one line
+            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise fail(name, f"cannot build this prior ({type(err).__name__}: {text})") from None
+        if not ok and fixed:
+            raise fail(name, f"fixed value {value!r} lies outside the support of its prior {default['dist']}")
+        if not ok:
+            raise fail(name, f"prior {value['dist']}({value.get('kwargs', {})}) has no finite density at its start")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; a key given twice is an error (``json`` would keep the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DataError(f"{key!r} is given twice in one object", column=key, field="parameter")
+        out[key] = value
+    return out
+
+
 def read_overrides(path: str | Path) -> dict[str, Any]:
     """Prior overrides from a JSON file (an object of name -> prior dict or number)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataError(f"cannot read prior overrides ({err})", source=str(path)) from None
+    except DataError as err:
+        raise DataError(err.detail, source=str(path), column=err.column, field=err.field) from None
     if not isinstance(data, dict):
         raise DataError("prior overrides must be a JSON object of name -> prior", source=str(path))
     return data

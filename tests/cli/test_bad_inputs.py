@@ -626,6 +626,70 @@ FIT = [
         files={"p.json": '{"kappa": "abc"}'},
     ),
     case("fit priors JSON array", "fit --priors {i}/p.json --out {o}/f.nc", "p.json", files={"p.json": "[1, 2]"}),
+    case(
+        "fit priors unknown distribution",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'sigma': cannot build this prior (UnsupportedDistributionError: PyMC doesn't have a distribution "
+        "of name 'NoSuchDist')",
+        files={"p.json": '{"sigma": {"dist": "NoSuchDist", "kwargs": {"sigma": 1}}}'},
+    ),
+    case(
+        "fit priors unknown distribution parameter",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'sigma': cannot build this prior (ValueError: Parameters {{'nosuch'}} are not a subset",
+        files={"p.json": '{"sigma": {"dist": "HalfNormal", "kwargs": {"nosuch": 1}}}'},
+    ),
+    case(
+        "fit priors negative scale",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'sigma': prior HalfNormal({{'sigma': -5}}) has no finite density at its start",
+        files={"p.json": '{"sigma": {"dist": "HalfNormal", "kwargs": {"sigma": -5}}}'},
+    ),
+    case(
+        "fit priors string argument",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'w1': cannot build this prior (ValueError: Parameters must be one of the following types",
+        files={"p.json": '{"w1": {"dist": "Normal", "kwargs": {"mu": "x", "sigma": 1}}}'},
+    ),
+    case(
+        "fit priors unknown transform",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'w1': cannot build this prior (UnknownTransformError: Function 'nosuch' not present",
+        files={"p.json": '{"w1": {"dist": "Normal", "kwargs": {"mu": 0, "sigma": 1}, "transform": "nosuch"}}'},
+    ),
+    case(
+        "fit priors fixed NaN",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'kappa': a fixed value must be a finite number, got nan",
+        files={"p.json": '{"kappa": NaN}'},
+    ),
+    case(
+        "fit priors fixed infinity",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'nu': a fixed value must be a finite number, got inf",
+        files={"p.json": '{"nu": Infinity}'},
+    ),
+    case(
+        "fit priors fixed outside support",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'sigma': fixed value -5.0 lies outside the support of its prior HalfNormal",
+        files={"p.json": '{"sigma": -5}'},
+    ),
+    case(
+        "fit priors duplicate key",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        ("p.json", "--priors"),
+        "parameter 'kappa': 'kappa' is given twice in one object",
+        files={"p.json": '{"kappa": 0, "kappa": {"dist": "Beta"}}'},
+    ),
     case("fit priors missing", "fit --priors {i}/nope.json --out {o}/f.nc", "nope.json"),
     case("fit out parent is a file", "fit --out {i}/good.csv/f.nc", "--out"),
     case("fit out is a directory", "fit --out {o}", "--out"),
@@ -875,6 +939,20 @@ FLP_FIT = [
     case(
         "flp fit priors invalid JSON", "flp fit --priors {i}/p.json --out {o}/flp.nc", "p.json", files={"p.json": "{"}
     ),
+    case(
+        "flp fit priors negative rate",
+        "flp fit --priors {i}/p.json --out {o}/flp.nc",
+        ("p.json", "--priors"),
+        "parameter 'kappa': prior Gamma({{'alpha': 2, 'beta': -1}}) has no finite density at its start",
+        files={"p.json": '{"floor_frac": 0, "kappa": {"dist": "Gamma", "kwargs": {"alpha": 2, "beta": -1}}}'},
+    ),
+    case(
+        "flp backtest priors fixed outside support",
+        "flp backtest --priors {i}/p.json --out {o}/bt",
+        ("p.json", "--priors"),
+        "parameter 'floor_frac': fixed value 1.5 lies outside the support of its prior LogitNormal",
+        files={"p.json": '{"floor_frac": 1.5}'},
+    ),
 ]
 
 FLP_BACKTEST = [
@@ -975,6 +1053,13 @@ MULTIBENCH_FIT = [
     case("multibench fit variant nosuch", "multibench fit --variant k9 --out {o}/m.nc", "--variant", "k9"),
     case("multibench fit draws 0", "multibench fit --draws 0 --out {o}/m.nc", "--draws"),
     case("multibench fit data missing", "multibench fit --data {i}/nope.csv --out {o}/m.nc", "nope.csv"),
+    case(
+        "multibench fit priors unknown distribution",
+        "multibench fit --priors {i}/p.json --out {o}/m.nc",
+        ("p.json", "--priors"),
+        "cannot build this prior (UnsupportedDistributionError",
+        files={"p.json": '{"nu": {"dist": "NoSuch", "kwargs": {}}}'},
+    ),
     case("multibench fit out is a directory", "multibench fit --out {o}", "--out"),
     case(
         "multibench fit non-numeric score",
