@@ -158,6 +158,11 @@ PREDICT = [
         non_root=True,
     ),
     case("predict output is a directory", "predict --input {i}/good.csv --output {o}", "--output"),
+    case(
+        "predict output is its input",
+        "predict --input {i}/good.csv --output {i}/good.csv",
+        "option --output: '{i}/good.csv' is also the --input file this command reads",
+    ),
     case("predict output parent is a file", "predict --input {i}/good.csv --output {i}/good.csv/out.csv", "--output"),
     case("predict output empty", "predict --input {i}/good.csv --output ''", "--output"),
     # --input
@@ -403,6 +408,11 @@ PREDICT = [
 ]
 
 EVALUATE = [
+    case(
+        "evaluate output is its data",
+        "evaluate --data {i}/good.csv --output {i}/good.csv",
+        "option --output: '{i}/good.csv' is also the --data file this command reads",
+    ),
     case(
         "evaluate table without mmlu",
         "evaluate --data {i}/t.csv --output {o}/e.csv",
@@ -693,6 +703,11 @@ FIT = [
     case("fit priors missing", "fit --priors {i}/nope.json --out {o}/f.nc", "nope.json"),
     case("fit out parent is a file", "fit --out {i}/good.csv/f.nc", "--out"),
     case("fit out is a directory", "fit --out {o}", "--out"),
+    case(
+        "fit out is its data",
+        "fit --data {i}/good.csv --out {i}/good.csv",
+        "option --out: '{i}/good.csv' is also the --data file this command reads",
+    ),
     case("fit out empty", "fit --out ''", "--out"),
     case("fit out stdout", "fit --out -", "--out"),
     case("fit out /dev/full", "fit --out /dev/full", "--out"),
