@@ -106,7 +106,11 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
             continue
         num = pd.to_numeric(df[c], errors="coerce")
         blank = df[c].isna() | (df[c].astype(str).str.strip().isin(["", "nan", "NaN"]))
-        checks = [(num.isna() & ~blank, "must be a number"), (num.isna(), "is empty (NaN)")]
+        checks = [
+            (num.isna() & ~blank, "must be a number"),
+            (num.isna(), "is empty (NaN)"),
+            (np.isinf(num.astype(float)), "must be finite"),
+        ]
         if c in POSITIVE:
             checks.append((num <= 0, "must be > 0"))
         if c in ("accuracy", "chance"):

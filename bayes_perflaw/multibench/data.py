@@ -152,7 +152,8 @@ def read_scores(
     n, d = sizes["params"][known] * 1e9, sizes["tokens"][known] * 1e12
     log_c[known] = np.log10(6.0 * n * d)
     log_tpp[known] = np.log10(d / n)
-    years = _release_years(table, source, models) if release else None
+    years = _release_years(table, source, models)  # a malformed month is refused even where it is not used
+    years = years if release else None
     return ScoreTable(models, list(benches), scores, log_c, log_tpp, years)
 
 

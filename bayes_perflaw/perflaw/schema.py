@@ -66,6 +66,8 @@ COLUMNS: dict[str, Column] = {
             "num_experts_per_tok", "int", "count", "routed experts used per token", 0, 100_000, ("experts_per_token",)
         ),
         Column("ffn_gated", "bool", "", "True for SwiGLU/GeGLU FFNs (3 matrices), False for plain (2)"),
+        Column("is_moe", "bool", "", "True for a mixture of experts (must agree with num_experts > 1)"),
+        Column("tied_embeddings", "bool", "", "True where input and output embeddings share one matrix"),
         Column(
             "tokens_T",
             "tokens",
@@ -287,6 +289,21 @@ def validate(
 
 
 def _check_moe_consistency(df: pd.DataFrame, source: str | None) -> None:
+    if "is_moe" in df.columns:  # the law reads num_experts; is_moe must not contradict it
+        experts = df["num_experts"] if "num_experts" in df.columns else pd.Series(np.nan, index=df.index)
+        said = df["is_moe"]
+        wrong = (said.eq(True) & experts.le(1)) | (said.eq(False) & experts.gt(1))
+        for i in np.flatnonzero(wrong.fillna(False).to_numpy(dtype=bool)):
+            _raise(
+                f"says {bool(said.iloc[i])} but num_experts is {experts.iloc[i]:g} (a mixture of experts has more "
+                "than one)",
+                source,
+                df,
+                i,
+                "is_moe",
+            )
+        for i in _first((said.eq(True) & experts.isna()).fillna(False).to_numpy(dtype=bool)):
+            _raise("is empty, but is_moe says True: give the routed experts per layer", source, df, i, "num_experts")
     if {"num_experts", "num_experts_per_tok"} <= set(df.columns):
         too_many = df["num_experts_per_tok"] > df["num_experts"]
         for i in np.flatnonzero(too_many.fillna(False).to_numpy()):

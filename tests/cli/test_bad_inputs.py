@@ -58,6 +58,18 @@ def csv(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ladder_with(row: int, column: str, value: str) -> str:
+    """The committed ladder's header and first ``row`` rows, one cell of the last replaced (columns before the
+    quoted ``metric`` only)."""
+    header = LADDER_LINES[0].rstrip("\n").split(",")
+    k = header.index(column)
+    lines = list(LADDER_LINES[: row + 1])
+    cells = lines[row].split(",", k + 1)
+    cells[k] = value
+    lines[row] = ",".join(cells)
+    return "".join(lines)
+
+
 def truncated(src: Path, n: int) -> Callable[[Path], None]:
     return lambda p: p.write_bytes(src.read_bytes()[:n])
 
@@ -158,6 +170,24 @@ PREDICT = [
         non_root=True,
     ),
     case("predict output is a directory", "predict --input {i}/good.csv --output {o}", "--output"),
+    case(
+        "predict is_moe not a boolean",
+        "predict --input {i}/t.csv --output {o}/p.csv",
+        "t.csv, row 1 (model 'a'), column 'is_moe': must be True or False, got 'maybe'",
+        files={"t.csv": csv(LAW_H + ",is_moe", "a,32,4096,14336,15,8,maybe")},
+    ),
+    case(
+        "predict is_moe true without experts",
+        "predict --input {i}/t.csv --output {o}/p.csv",
+        "t.csv, row 1 (model 'a'), column 'num_experts': is empty, but is_moe says True",
+        files={"t.csv": csv(LAW_H + ",is_moe", "a,32,4096,14336,15,8,True")},
+    ),
+    case(
+        "predict is_moe contradicts num_experts",
+        "predict --input {i}/t.csv --output {o}/p.csv",
+        "t.csv, row 1 (model 'a'), column 'is_moe': says False but num_experts is 8",
+        files={"t.csv": csv(LAW_H + ",is_moe,num_experts", "a,32,4096,14336,15,8,False,8")},
+    ),
     case(
         "predict output is its input",
         "predict --input {i}/good.csv --output {i}/good.csv",
@@ -718,6 +748,12 @@ SCREEN = [
     case("screen benchmarks nosuch", "screen --input {i}/good.csv --benchmarks mmlu,nosuch", "--benchmarks", "nosuch"),
     case("screen benchmarks empty", "screen --input {i}/good.csv --benchmarks ,", "--benchmarks"),
     case(
+        "screen benchmarks bad release month",
+        "screen --input {i}/t.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
+        "t.csv, row 1 (model 'm1'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-13'",
+        files={"t.csv": csv("model,mmlu,arc_c,release", "m1,60,55,2024-13")},
+    ),
+    case(
         "screen benchmarks column missing",
         "screen --input {i}/good.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
         "good.csv",
@@ -937,6 +973,12 @@ FLP_FIT = [
     ),
     case("flp fit data is a recipe table", "flp fit --data {i}/good.csv --out {o}/flp.nc", "good.csv", "run"),
     case("flp fit data missing", "flp fit --data {i}/nope.csv --out {o}/flp.nc", "nope.csv"),
+    case(
+        "flp fit infinite loss",
+        "flp fit --data {i}/lad.csv --out {o}/flp.nc",
+        "lad.csv, row 3 (model '190M-0.5xC'), column 'c4_loss': must be finite, got 'inf'",
+        files={"lad.csv": ladder_with(3, "c4_loss", "inf")},
+    ),
     case(
         "flp fit data header only",
         "flp fit --data {i}/lad.csv --out {o}/flp.nc",

@@ -117,7 +117,7 @@ def test_covariates_by_hand():
 
 def test_release_covariates_by_hand():
     """With a release-time fit's scaling, two more columns: the standardised decimal year (0 when unknown) and an
-    unknown-release indicator; a date is read as its month; without release the table's column is not read."""
+    unknown-release indicator; a date is read as its month; without release the column is checked, not used."""
     t = read_scores(
         _table(model=["a", "b", "c"], mmlu=[50.0, 60.0, 70.0], release=["2024-07", "", "2023-01-15"]), release=True
     )
@@ -128,7 +128,9 @@ def test_release_covariates_by_hand():
     x = covariates(t, scaling | {"release_mean": 2023.5, "release_sd": 0.5})
     np.testing.assert_allclose(x[:, 3:], [[2.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
     np.testing.assert_allclose(x[:, 2], 1.0)  # no recipe given
-    assert read_scores(_table(model=["a"], mmlu=[50.0], release=["soon"])).release is None
+    assert read_scores(_table(model=["a"], mmlu=[50.0], release=["2024-07"])).release is None
+    with pytest.raises(DataError, match=r"^claims.csv, row 1 \(model 'a'\), column 'release': must be a month"):
+        read_scores(_table(model=["a"], mmlu=[50.0], release=["soon"]))  # checked even where not used
 
 
 def test_release_errors_name_file_row_model_and_column():
