@@ -193,6 +193,35 @@ def flag_errors(columns: dict[str, str], source: str):
         raise
 
 
+def input_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
+    """Every existing file the command reads that its flags name, with the flag."""
+    return [
+        (value, "--" + dest.replace("_", "-"))
+        for dest, value in vars(args).items()
+        if isinstance(value, Path) and not isinstance(value, (at.OutputFile, at.OutputDir)) and value.is_file()
+    ]
+
+
+def check_written(args: argparse.Namespace, path, *, flag: str, what: str = "output") -> None:
+    """Before any work: ``path`` can be written (:func:`~bayes_perflaw.core.outputs.check_output`) and is none of
+    the files the command reads (hard and symbolic links included), which writing it would destroy."""
+    from bayes_perflaw.core.outputs import check_output, is_stdout, same_file
+
+    if path is not None and not is_stdout(path):
+        for source, source_flag in input_files(args):
+            if same_file(source, path):
+                raise DataError(
+                    f"the {what} {str(path)!r} is also the {source_flag} file this command reads", column=flag
+                )
+    check_output(path, what=what, flag=flag)
+
+
+def check_written_in(args: argparse.Namespace, folder, names, *, flag: str) -> None:
+    """:func:`check_written` for each file a command writes into an output folder (``--out DIR``)."""
+    for name in names:
+        check_written(args, Path(folder) / name, flag=flag, what=f"file {name} of the output folder")
+
+
 @contextmanager
 def priors_file_errors(args: argparse.Namespace, only_parameters: bool = False):
     """Errors about prior overrides name the --priors file (with ``only_parameters``, only errors that name a
@@ -282,9 +311,11 @@ def priors_from_args(args: argparse.Namespace) -> dict:
 def fit_and_save(model, table, args: argparse.Namespace, data_path: Path, out: Path | None, command: str) -> int:
     """Fit ``model`` (any kind) to ``table`` with the sampling flags, print what it used, its diagnostics and
     LOO, and save the posterior and card to ``out`` (nothing with --strict and no convergence)."""
-    from bayes_perflaw.core.fitting import report_fit
+    from bayes_perflaw.core.fitting import card_path, report_fit
     from bayes_perflaw.core.posterior import file_hash
 
+    if out is not None:  # the card beside the posterior, checked before the fit as the posterior is
+        check_written(args, card_path(out), flag="--out", what="posterior's card")
     kw = sampler_kwargs(args)
     print(
         f"fitting {model.kind} variant {model.variant_name!r} on {Path(data_path).name} with {kw['sampler']}: "

@@ -12,6 +12,8 @@ from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import (
     add_benchmark_flags,
     add_sampler_flags,
+    check_written,
+    check_written_in,
     fit_and_save,
     mapping_from_args,
     overrides_from_args,
@@ -35,7 +37,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from bayes_perflaw.core.outputs import atomic_write, check_output, write_csv
+    from bayes_perflaw.core.outputs import atomic_write, write_csv
     from bayes_perflaw.perflaw.backtest import backtest, backtest_markdown, holdout_check
     from bayes_perflaw.screening.model import law_model
 
@@ -51,7 +53,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.rolling:
         return _rolling(args, variants, priors, sampling)
     out = args.out or Path("reports/backtest.md")
-    check_output(out, flag="--out")
+    check_written(args, out, flag="--out")
+    check_written(args, Path(out).with_suffix(".csv"), flag="--out", what="results table")
     if args.holdout:
         metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=priors, **sampling)
     else:
@@ -76,6 +79,8 @@ def _rolling(args: argparse.Namespace, variants: list[str], priors: dict, sampli
 
     out = Path(args.out or "reports/rolling")
     check_output_dir(out, flag="--out")
+    files = ("rolling.csv", "rolling_chained.csv", "rolling_predictions.csv", "rolling.md", "rolling.png")
+    check_written_in(args, out, files, flag="--out")
     metrics, per_model = rolling_backtest(
         load_reference(args.data),
         variants=variants,

@@ -15,6 +15,7 @@ import pandas as pd
 from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import (
     add_sampling_flags,
+    check_written_in,
     emit,
     fit_and_save,
     overrides_from_args,
@@ -90,6 +91,7 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
         )
         for v in variants:
             FLP(v, overrides, margin=args.margin, roles=_roles(args.roles)).check_priors()
+    check_written_in(args, args.out, ("flp_targets.csv", "flp_summary.csv", "flp_backtest.md"), flag="--out")
     table, summary, fits = run_backtest(
         args.data,
         variants,

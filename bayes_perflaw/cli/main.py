@@ -15,14 +15,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from bayes_perflaw import __version__
 from bayes_perflaw.cli import data, fit, flp, maps, multibench, plan, predict, report, screen, table
 from bayes_perflaw.cli.argtypes import OutputDir, OutputFile
-from bayes_perflaw.cli.common import EXIT_USER_ERROR
+from bayes_perflaw.cli.common import EXIT_USER_ERROR, check_written
 from bayes_perflaw.core import signals
-from bayes_perflaw.core.errors import BayesPerflawError, DataError
+from bayes_perflaw.core.errors import BayesPerflawError
 
 EPILOG = """examples:
   bayes-perflaw predict --layers 32 --hidden 4096 --ffn 14336 --tokens 15T --params 8B
@@ -86,24 +85,16 @@ def _command(args: argparse.Namespace) -> str:
 
 def _check_outputs(args: argparse.Namespace) -> bool:
     """Check every output path of the command before it runs; True if one of them is ``-`` (stdout)."""
-    from bayes_perflaw.core.outputs import check_output, check_output_dir, is_stdout
+    from bayes_perflaw.core.outputs import check_output_dir, is_stdout
 
     to_stdout = False
-    inputs = {
-        os.path.realpath(value): "--" + dest.replace("_", "-")
-        for dest, value in vars(args).items()
-        if isinstance(value, Path) and not isinstance(value, (OutputFile, OutputDir)) and value.is_file()
-    }
     for dest, value in vars(args).items():
         flag = "--" + dest.replace("_", "-")
         if isinstance(value, OutputDir):
             check_output_dir(value, flag=flag)
         elif isinstance(value, OutputFile):
             to_stdout |= is_stdout(value)
-            source = None if is_stdout(value) else inputs.get(os.path.realpath(value))
-            if source is not None:  # writing would replace what the command reads
-                raise DataError(f"{str(value)!r} is also the {source} file this command reads", column=flag)
-            check_output(value, flag=flag)
+            check_written(args, value, flag=flag)
     return to_stdout
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 
 from bayes_perflaw.cli import argtypes as at
+from bayes_perflaw.cli.common import check_written_in
+
+# every fixed name a report of any kind writes into its folder (the multibench report adds figures)
+REPORT_FILES = ("index.html", "summary.csv", "residuals.csv", "benchmarks.csv", "loadings.csv", "capability.csv")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -13,6 +17,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     # refuse a missing, corrupt or other-kind file before importing ArviZ
     kind = load_draws(args.posterior, kind=("perflaw", "screen", "flp", "multibench")).meta["kind"]
+    check_written_in(args, args.out, REPORT_FILES, flag="--out")
     if kind == "flp":
         from bayes_perflaw.report.flp_html import write_flp_report
 

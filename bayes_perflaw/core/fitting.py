@@ -159,10 +159,15 @@ CARD_KEYS = (
 )
 
 
+def card_path(out: str | Path) -> Path:
+    """The JSON card written beside a posterior file."""
+    return Path(out).with_suffix(".json")
+
+
 def write_card(out: str | Path, meta: dict[str, Any]) -> Path:
     """The posterior's small JSON card beside it (``.json``): id, data hash, diagnostics, LOO, date."""
     card = {k: meta[k] for k in CARD_KEYS if k in meta}
-    return atomic_write(Path(out).with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(card, indent=2) + "\n"))
+    return atomic_write(card_path(out), lambda tmp: tmp.write_text(json.dumps(card, indent=2) + "\n"))
 
 
 def save_fit(idata, meta: dict[str, Any], out: str | Path, *, strict: bool, log=None) -> bool:
@@ -177,7 +182,7 @@ def save_fit(idata, meta: dict[str, Any], out: str | Path, *, strict: bool, log=
         return False
     save_idata(idata, out, meta)
     write_card(out, meta)
-    log(f"wrote {out} and {Path(out).with_suffix('.json')}")
+    log(f"wrote {out} and {card_path(out)}")
     return True
 
 

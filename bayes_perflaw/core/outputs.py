@@ -76,7 +76,33 @@ def resolve_output(path: str | Path, *, what: str = "output", flag: str | None =
     parent = _existing_ancestor(target.parent)
     if not parent.is_dir():
         raise DataError(f"cannot write the {what} to {text!r}: {str(parent)!r} is not a directory", column=flag)
+    longest = len(_TEMP_PREFIX.format(name=target.name)) + 8 + len(_TEMP_SUFFIX)  # mkstemp adds 8 characters
+    if longest > _name_max(parent):
+        raise DataError(
+            f"cannot write the {what} to {text!r}: its file name is too long ({len(target.name)} characters; at most "
+            f"{_name_max(parent) - longest + len(target.name)} here, beside its temporary copy)",
+            column=flag,
+        )
     return target
+
+
+_TEMP_PREFIX, _TEMP_SUFFIX = ".{name}.", ".tmp"  # the temporary file written beside a target (atomic_write)
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name ``folder``'s file system allows (255 where it does not say)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one existing file (symbolic links, ``..`` and hard links included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _existing_ancestor(folder: Path) -> Path:
@@ -149,7 +175,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def _temp_beside(path: str | Path) -> tuple[Path, Path]:
     target = resolve_output(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX.format(name=target.name), suffix=_TEMP_SUFFIX, dir=target.parent)
     os.close(fd)
     return target, Path(tmp)
 

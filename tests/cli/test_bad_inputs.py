@@ -189,9 +189,15 @@ PREDICT = [
         files={"t.csv": csv(LAW_H + ",is_moe,num_experts", "a,32,4096,14336,15,8,False,8")},
     ),
     case(
+        "predict output is a hard link to its input",
+        "predict --input {i}/good.csv --output {i}/link.csv",
+        "option --output: the output '{i}/link.csv' is also the --input file this command reads",
+        files={"link.csv": lambda p: os.link(p.parent / "good.csv", p)},
+    ),
+    case(
         "predict output is its input",
         "predict --input {i}/good.csv --output {i}/good.csv",
-        "option --output: '{i}/good.csv' is also the --input file this command reads",
+        "option --output: the output '{i}/good.csv' is also the --input file this command reads",
     ),
     case("predict output parent is a file", "predict --input {i}/good.csv --output {i}/good.csv/out.csv", "--output"),
     case("predict output empty", "predict --input {i}/good.csv --output ''", "--output"),
@@ -441,7 +447,7 @@ EVALUATE = [
     case(
         "evaluate output is its data",
         "evaluate --data {i}/good.csv --output {i}/good.csv",
-        "option --output: '{i}/good.csv' is also the --data file this command reads",
+        "option --output: the output '{i}/good.csv' is also the --data file this command reads",
     ),
     case(
         "evaluate table without mmlu",
@@ -734,9 +740,26 @@ FIT = [
     case("fit out parent is a file", "fit --out {i}/good.csv/f.nc", "--out"),
     case("fit out is a directory", "fit --out {o}", "--out"),
     case(
+        "fit card is a directory",
+        "fit --out {o}/f.nc",
+        "option --out: cannot write the posterior's card to '{o}/f.json': it is a directory",
+        files={"../out/f.json": directory},
+    ),
+    case(
+        "fit card is its data",
+        "fit --data {i}/t.json --out {i}/t.nc",
+        "option --out: the posterior's card '{i}/t.json' is also the --data file this command reads",
+        files={"t.json": GOOD_CSV},
+    ),
+    case(
+        "fit out name too long",
+        "fit --out {o}/" + "y" * 250 + ".nc",
+        "its file name is too long (253 characters; at most",
+    ),
+    case(
         "fit out is its data",
         "fit --data {i}/good.csv --out {i}/good.csv",
-        "option --out: '{i}/good.csv' is also the --data file this command reads",
+        "option --out: the output '{i}/good.csv' is also the --data file this command reads",
     ),
     case("fit out empty", "fit --out ''", "--out"),
     case("fit out stdout", "fit --out -", "--out"),
@@ -833,6 +856,12 @@ SCREEN = [
 
 REPORT = [
     case(
+        "report index.html is a directory",
+        "report --out {o}/rep",
+        "option --out: cannot write the file index.html of the output folder to '{o}/rep/index.html': it is a directory",
+        files={"../out/rep": directory, "../out/rep/index.html": directory},
+    ),
+    case(
         "report posterior is a CSV",
         "report --posterior {i}/post.csv --out {o}/rep",
         "post.csv",
@@ -860,6 +889,12 @@ REPORT = [
 ]
 
 BACKTEST = [
+    case(
+        "backtest results table is its data",
+        "backtest --data {i}/t.csv --out {i}/t.md",
+        "option --out: the results table '{i}/t.csv' is also the --data file this command reads",
+        files={"t.csv": GOOD_CSV},
+    ),
     case("backtest split-date 2024-13", "backtest --split-date 2024-13 --out {o}/bt.md", "--split-date"),
     case("backtest split-date yesterday", "backtest --split-date yesterday --out {o}/bt.md", "--split-date"),
     case("backtest split-date 2024-4", "backtest --split-date 2024-4 --out {o}/bt.md", "--split-date"),
@@ -1013,6 +1048,18 @@ FLP_FIT = [
 ]
 
 FLP_BACKTEST = [
+    case(
+        "flp backtest output folder holds its data",
+        "flp backtest --data {i}/flp_targets.csv --out {i}",
+        "option --out: the file flp_targets.csv of the output folder '{i}/flp_targets.csv' is also the --data file",
+        files={"flp_targets.csv": "".join(LADDER_LINES[:3])},
+    ),
+    case(
+        "backtest results table is its data",
+        "backtest --data {i}/t.csv --out {i}/t.md",
+        "option --out: the results table '{i}/t.csv' is also the --data file this command reads",
+        files={"t.csv": GOOD_CSV},
+    ),
     case("flp backtest prob 1.5", "flp backtest --prob 1.5 --out {o}/fb", "--prob"),
     case("flp backtest prob nan", "flp backtest --prob nan --out {o}/fb", "--prob"),
     case("flp backtest boot 0", "flp backtest --boot 0 --out {o}/fb", "--boot"),
