@@ -858,7 +858,8 @@ REPORT = [
     case(
         "report index.html is a directory",
         "report --out {o}/rep",
-        "option --out: cannot write the file index.html of the output folder to '{o}/rep/index.html': it is a directory",
+        "option --out: cannot write the file index.html of the output folder to '{o}/rep/index.html': it is a "
+        "directory",
         files={"../out/rep": directory, "../out/rep/index.html": directory},
     ),
     case(
