@@ -111,6 +111,16 @@ class BenchmarkMap(BayesModel):
             values[c] = num.to_numpy(dtype=float)
         if len(table) < MIN_ROWS:
             raise DataError(f"only {len(table)} rows (need at least {MIN_ROWS} to fit a mapping)", source=source)
+        names = table["model"].astype(str).str.strip()
+        for i in np.flatnonzero(names.duplicated().to_numpy())[:1]:  # one row per model: each is one observation
+            first = int(np.flatnonzero(names.eq(names.iloc[i]).to_numpy())[0]) + 1
+            raise DataError(
+                f"duplicate model name (first used in row {first})",
+                source=source,
+                row=int(i) + 1,
+                model=names.iloc[i],
+                column="model",
+            )
         return MapData(table["model"].astype(str).tolist(), values["mmlu"], values[col])
 
     def build(self, data: MapData):

@@ -193,6 +193,14 @@ def flag_errors(columns: dict[str, str], source: str):
         raise
 
 
+def refuse_posterior_with_paper_law(args: argparse.Namespace) -> None:
+    """``--law paper`` reads no posterior: a --posterior other than the default is a mistake, not ignored."""
+    from bayes_perflaw.core.paths import default_posterior
+
+    if args.law == "paper" and Path(args.posterior) != Path(default_posterior()):
+        raise DataError("--law paper uses the published constants, not a posterior: drop one", column="--posterior")
+
+
 def input_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """Every existing file the command reads that its flags name, with the flag."""
     return [

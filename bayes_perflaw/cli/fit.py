@@ -23,6 +23,8 @@ from bayes_perflaw.cli.common import (
 )
 from bayes_perflaw.core.errors import DataError
 
+SPLIT_DATE = "2024-04"  # backtest's default date split (YYYY-MM)
+
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.backtest import load_reference
@@ -50,20 +52,24 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     sampling = dict(sampler=args.sampler, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed)
     if args.benchmark != "mmlu" and not args.rolling:
         raise DataError("chains the rolling backtest only: add --rolling", column="--benchmark")
+    if args.split_date is not None and (args.holdout or args.rolling):
+        other = "--holdout" if args.holdout else "--rolling"
+        raise DataError(f"a date split and {other} exclude each other: drop one", column="--split-date")
     if args.rolling:
         return _rolling(args, variants, priors, sampling)
+    split_date = args.split_date or SPLIT_DATE
     out = args.out or Path("reports/backtest.md")
     check_written(args, out, flag="--out")
     check_written(args, Path(out).with_suffix(".csv"), flag="--out", what="results table")
     if args.holdout:
         metrics, preds = holdout_check(args.data, args.holdout, variants=variants, priors=priors, **sampling)
     else:
-        metrics, preds = backtest(args.data, args.split_date, variants=variants, priors=priors, **sampling)
+        metrics, preds = backtest(args.data, split_date, variants=variants, priors=priors, **sampling)
     settings = (
         f"Bayesian fits: {args.sampler}, {args.chains} chains x {args.draws} draws, seed {args.seed}, "
         f"prior preset {args.prior_preset!r}."
     )
-    text = backtest_markdown(metrics, preds, args.split_date, settings, holdout=str(args.holdout or ""))
+    text = backtest_markdown(metrics, preds, split_date, settings, holdout=str(args.holdout or ""))
     print(text.split("## Per model")[0].rstrip())
     atomic_write(out, lambda tmp: tmp.write_text(text))
     write_csv(metrics, Path(out).with_suffix(".csv"))
@@ -127,7 +133,7 @@ def add_backtest_parser(sub) -> None:
 
     p = sub.add_parser("backtest", help="fit before a date, predict after: paper law vs bootstrap vs variants")
     add_sampler_flags(p)
-    p.add_argument("--split-date", type=at.month, default="2024-04", help="YYYY-MM (default 2024-04)")
+    p.add_argument("--split-date", type=at.month, help=f"YYYY-MM (default {SPLIT_DATE}; not with --holdout)")
     p.add_argument(
         "--holdout",
         type=at.input_file,

@@ -15,10 +15,12 @@ from bayes_perflaw.cli.common import (
     load_recipes,
     mapping_from_args,
     progress_bar,
+    refuse_posterior_with_paper_law,
 )
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    refuse_posterior_with_paper_law(args)
     df, raw, source = load_recipes(args)
     if args.hf_config is not None:
         row = df.iloc[0]

@@ -48,7 +48,7 @@ class BayesModel:
     drop_vars: ClassVar[tuple[str, ...]] = ()  # deterministics recomputed in NumPy, not stored
 
     def __init__(self, variant: str | None = None, priors: dict[str, Any] | None = None, preset: str | None = None):
-        self.variant = self.parse_variant(variant or self.default_variant)
+        self.variant = self.parse_variant(self.default_variant if variant is None else variant)
         self.preset = preset or self.presets[0]
         if self.preset not in self.presets:
             raise DataError(

@@ -22,6 +22,7 @@ from bayes_perflaw.flp.forms import DOMAINS, TASK_CHAIN, stage2_features
 REQUIRED_COLUMNS = ("run", "role", "step", "n_params", "tokens", "flops", "c4_loss", "task", "accuracy", "chance")
 NUMERIC = ("step", "n_params", "tokens", "flops", "c4_loss", "code_loss", "task_bpb", "accuracy", "chance")
 POSITIVE = ("n_params", "tokens", "flops", "c4_loss", "code_loss", "task_bpb")
+ROLES = ("ladder", "target")  # fitted runs; runs held out to be predicted (backtests)
 OPTIONAL = ("code_loss", "task_bpb")  # only some variants need them (FLP-M, the task-loss chain): prepare() checks
 
 
@@ -101,6 +102,15 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
     if missing:
         raise DataError(f"missing required column {missing[0]!r}", source=source, column=missing[0])
     df = raw.copy()
+    role = df["role"].astype(str).str.strip()
+    for i in np.flatnonzero(~role.isin(ROLES).to_numpy())[:1]:  # a misspelt role would silently drop its rows
+        raise DataError(
+            f"must be one of {list(ROLES)}, got {df['role'].iloc[i]!r}",
+            source=source,
+            row=int(i) + 1,
+            model=str(df["run"].iloc[i]),
+            column="role",
+        )
     for c in NUMERIC:
         if c not in df.columns:
             continue

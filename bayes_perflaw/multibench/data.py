@@ -98,10 +98,16 @@ def read_scores(
     source = table.attrs.get("source", "table")
     if "model" not in table.columns:
         raise DataError("missing required column 'model'", source=source, column="model")
+    if len(table) == 0:
+        raise DataError("the table has no data rows", source=source)
     models = table["model"].astype(str).tolist()
+    seen: dict[str, int] = {}
     for i, m in enumerate(models):
         if table["model"].iloc[i] is None or pd.isna(table["model"].iloc[i]) or not m.strip():
             raise _cell_error(source, i, "", "model", "every row needs a model name")
+        if m.strip() in seen:
+            raise _cell_error(source, i, m, "model", f"duplicate model name (first used in row {seen[m.strip()] + 1})")
+        seen[m.strip()] = i
     if benches is None:
         benches = [b for b in ORDER if b in table.columns]
     elif require_columns:

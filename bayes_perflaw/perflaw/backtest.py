@@ -50,6 +50,27 @@ def backtest(
     return evaluate_holdout(train, test, variants=variants, priors=priors, log=log, **sampling)
 
 
+def _check_later(train: pd.DataFrame, test: pd.DataFrame, source: str) -> None:
+    """Every held-out model has a release month after every fitted model's (months as ``YYYY-MM`` text)."""
+    latest = train["release"].replace("", np.nan).dropna().max() if "release" in train.columns else None
+    release = test["release"] if "release" in test.columns else pd.Series("", index=test.index)
+    for i, month in enumerate(release.fillna("").astype(str)):
+        model = str(test["model"].iloc[i])
+        if not month:
+            raise DataError(
+                "a held-out model needs its release month", source=source, row=i + 1, model=model, column="release"
+            )
+        if latest is not None and month <= latest:
+            raise DataError(
+                f"released {month}, not after the latest model of the fitted table ({latest}): a held-out model "
+                "must be later",
+                source=source,
+                row=i + 1,
+                model=model,
+                column="release",
+            )
+
+
 def holdout_check(
     data_path: str | Path,
     holdout_path: str | Path,
@@ -72,6 +93,7 @@ def holdout_check(
     both = sorted(set(test["model"]) & set(train["model"]))
     if both:
         raise DataError(f"models also in the reference table: {both}", source=str(holdout_path), column="model")
+    _check_later(train, test, str(holdout_path))
     shipped = {}
     if default_posterior().is_file():
         post = PerformanceLaw.load(default_posterior()).draws

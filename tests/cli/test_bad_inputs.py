@@ -171,6 +171,11 @@ PREDICT = [
     ),
     case("predict output is a directory", "predict --input {i}/good.csv --output {o}", "--output"),
     case(
+        "predict paper law with a posterior",
+        f"predict --law paper {RECIPE} --posterior {{i}}/good.csv",
+        "option --posterior: --law paper uses the published constants, not a posterior: drop one",
+    ),
+    case(
         "predict is_moe not a boolean",
         "predict --input {i}/t.csv --output {o}/p.csv",
         "t.csv, row 1 (model 'a'), column 'is_moe': must be True or False, got 'maybe'",
@@ -771,6 +776,18 @@ SCREEN = [
     case("screen benchmarks nosuch", "screen --input {i}/good.csv --benchmarks mmlu,nosuch", "--benchmarks", "nosuch"),
     case("screen benchmarks empty", "screen --input {i}/good.csv --benchmarks ,", "--benchmarks"),
     case(
+        "screen benchmarks duplicate model",
+        "screen --input {i}/t.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
+        "t.csv, row 2 (model 'm1'), column 'model': duplicate model name (first used in row 1)",
+        files={"t.csv": csv("model,mmlu,arc_c", "m1,60,55", "m1,45,50")},
+    ),
+    case(
+        "screen benchmarks header only",
+        "screen --input {i}/t.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
+        "t.csv: the table has no data rows",
+        files={"t.csv": csv("model,mmlu,arc_c")},
+    ),
+    case(
         "screen benchmarks bad release month",
         "screen --input {i}/t.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
         "t.csv, row 1 (model 'm1'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-13'",
@@ -921,6 +938,24 @@ BACKTEST = [
         files={"t.csv": csv(LAW_H, "a,32,4096,14336,15,8")},
     ),
     case(
+        "backtest holdout not later than the data",
+        "backtest --holdout {i}/t.csv --out {o}/bt.md",
+        "t.csv, row 1 (model 'a'), column 'release': released 2020-01, not after the latest model of the fitted "
+        "table (2025-03): a held-out model must be later",
+        files={"t.csv": csv(LAW_H + ",mmlu,release", "a,32,4096,14336,15,8,60,2020-01")},
+    ),
+    case(
+        "backtest holdout without release",
+        "backtest --holdout {i}/t.csv --out {o}/bt.md",
+        "t.csv, row 1 (model 'a'), column 'release': a held-out model needs its release month",
+        files={"t.csv": csv(LAW_H + ",mmlu", "a,32,4096,14336,15,8,60")},
+    ),
+    case(
+        "backtest split date with holdout",
+        "backtest --holdout {i}/good.csv --split-date 2024-01 --out {o}/bt.md",
+        "option --split-date: a date split and --holdout exclude each other: drop one",
+    ),
+    case(
         "backtest holdout negative params",
         "backtest --holdout {i}/t.csv --out {o}/bt.md",
         "t.csv",
@@ -1010,6 +1045,12 @@ FLP_FIT = [
     case("flp fit data is a recipe table", "flp fit --data {i}/good.csv --out {o}/flp.nc", "good.csv", "run"),
     case("flp fit data missing", "flp fit --data {i}/nope.csv --out {o}/flp.nc", "nope.csv"),
     case(
+        "flp fit unknown role",
+        "flp fit --data {i}/lad.csv --out {o}/flp.nc",
+        "lad.csv, row 2 (model '190M-0.5xC'), column 'role': must be one of ['ladder', 'target'], got 'mystery'",
+        files={"lad.csv": ladder_with(2, "role", "mystery")},
+    ),
+    case(
         "flp fit infinite loss",
         "flp fit --data {i}/lad.csv --out {o}/flp.nc",
         "lad.csv, row 3 (model '190M-0.5xC'), column 'c4_loss': must be finite, got 'inf'",
@@ -1091,6 +1132,12 @@ FLP_BACKTEST = [
 MAP_FIT = [
     case("map fit benchmark nosuch", "map fit --benchmark nosuch --out {o}/m.nc", "--benchmark"),
     case("map fit data missing", "map fit --data {i}/nope.csv --out {o}/m.nc", "nope.csv"),
+    case(
+        "map fit duplicate model",
+        "map fit --data {i}/b.csv --out {o}/m.nc",
+        "b.csv, row 9 (model 'm0'), column 'model': duplicate model name (first used in row 1)",
+        files={"b.csv": csv("model,mmlu,mmlu_pro", *[f"m{k % 8},{40 + k},{15 + k}" for k in range(9)])},
+    ),
     case("map fit draws 0", "map fit --draws 0 --out {o}/m.nc", "--draws"),
     case("map fit chains 0", "map fit --chains 0 --out {o}/m.nc", "--chains"),
     case("map fit variant nosuch", "map fit --variant nosuch --out {o}/m.nc", "--variant"),
@@ -1156,6 +1203,7 @@ DATA = [
 
 MULTIBENCH_FIT = [
     case("multibench fit variant nosuch", "multibench fit --variant k9 --out {o}/m.nc", "--variant", "k9"),
+    case("multibench fit variant empty", "multibench fit --variant '' --out {o}/m.nc", "unknown variant ''"),
     case("multibench fit draws 0", "multibench fit --draws 0 --out {o}/m.nc", "--draws"),
     case("multibench fit data missing", "multibench fit --data {i}/nope.csv --out {o}/m.nc", "nope.csv"),
     case(
