@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,6 +138,28 @@ def size_value(kind: str) -> Callable[[str], float]:
 
     parse.__name__ = "size"
     return parse
+
+
+def name(text: str) -> str:
+    """A non-empty name on one line (a model or an organisation: a table cell), stripped."""
+    value = str(text).strip()
+    if not value:
+        raise _bad("must not be empty", text)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise _bad("must be one line of printable text (no newline, tab or control character)", text)
+    return value
+
+
+# where a number was read: a URL, or owner/repo:path@commit (then free text, e.g. the table it is in)
+_SOURCE = re.compile(r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+@[0-9a-fA-F]{7,40})(\s|$)")
+
+
+def source(text: str) -> str:
+    """A source for a table's numbers: a URL or ``owner/repo:path@commit``, optionally followed by free text."""
+    value = name(text)
+    if not _SOURCE.match(value):
+        raise _bad("must be a URL (https://...) or owner/repo:path@commit where the numbers were read", text)
+    return value
 
 
 def input_file(text: str) -> Path:

@@ -64,6 +64,11 @@ def new_row(args: argparse.Namespace) -> dict[str, str]:
     row["params_B"] = args.params if not estimated else f"{rec['params_B']:.4g}"
     if row["is_moe"]:
         row["active_params_B"] = args.active_params or f"{rec['active_params_B']:.4g}"
+    elif args.active_params is not None:
+        raise DataError(
+            f"{args.hf_config.name} describes a dense model (no routed experts): it has no activated-parameter count",
+            column="--active-params",
+        )
     row["tokens_T"] = args.tokens
     row["mmlu"] = f"{args.mmlu:g}"
     row["mmlu_source_kind"] = args.mmlu_source_kind
@@ -113,17 +118,19 @@ def add_parser(sub) -> None:
 
     p = dsub.add_parser("add", help="append one validated, sourced row from a Hugging Face config")
     p.add_argument("--hf-config", type=at.input_file, required=True, help="the model's config.json")
-    p.add_argument("--model", required=True, help="model name (unique in the table)")
+    p.add_argument("--model", type=at.name, required=True, help="model name (unique in the table)")
     p.add_argument("--tokens", type=at.size_text("tokens"), required=True, help="pre-training tokens, e.g. 15T")
     p.add_argument("--mmlu", type=at.percent, required=True, help="reported 5-shot MMLU of the base model (percent)")
     p.add_argument(
         "--release", type=at.month, required=True, help="first public release, YYYY-MM (a date YYYY-MM-DD: its month)"
     )
-    p.add_argument("--organization", required=True)
-    p.add_argument("--source", required=True, help="URL (or owner/repo:path@commit) the numbers were read from")
-    p.add_argument("--source-arch", help="source of the architecture, if not --source")
-    p.add_argument("--source-tokens", help="source of the token count, if not --source")
-    p.add_argument("--source-mmlu", help="source of the MMLU score, if not --source")
+    p.add_argument("--organization", type=at.name, required=True)
+    p.add_argument(
+        "--source", type=at.source, required=True, help="URL (or owner/repo:path@commit) the numbers were read from"
+    )
+    p.add_argument("--source-arch", type=at.source, help="source of the architecture, if not --source")
+    p.add_argument("--source-tokens", type=at.source, help="source of the token count, if not --source")
+    p.add_argument("--source-mmlu", type=at.source, help="source of the MMLU score, if not --source")
     p.add_argument("--params", type=at.size_text("params"), help="stated total parameters (default: from the config)")
     p.add_argument("--active-params", type=at.size_text("params"), help="MoE: stated active parameters")
     p.add_argument("--mmlu-source-kind", choices=["developer", "third-party"], default="developer")

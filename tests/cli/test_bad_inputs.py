@@ -1197,7 +1197,29 @@ DATA = [
     case("data add after the cut-off", ADD.replace("2024-01", "2025-04"), "--release", "cut-off"),
     case("data add table is a directory", ADD.replace("{o}/t.csv", "{i}"), "--table"),
     case("data add config is a directory", ADD.replace("{r}/tests/fixtures/hf/llama3_8b.json", "{i}"), "--hf-config"),
-    case("data add empty source", ADD.replace("https://example.org", "''"), "source_"),
+    case("data add empty source", ADD.replace("https://example.org", "''"), "argument --source: must not be empty"),
+    case(
+        "data add source not a URL",
+        ADD.replace("https://example.org", "nonsense"),
+        "argument --source: must be a URL (https://...) or owner/repo:path@commit where the numbers were read, got "
+        "'nonsense'",
+    ),
+    case(
+        "data add empty organization",
+        ADD.replace("--organization o", "--organization ' '"),
+        "argument --organization: must not be empty",
+    ),
+    case(
+        "data add model name on two lines",
+        ADD.replace("--model x", "--model 'x\ny'"),
+        "argument --model: must be one line of printable text",
+    ),
+    case(
+        "data add active params of a dense model",
+        ADD + " --active-params 2B",
+        "option --active-params: llama3_8b.json describes a dense model (no routed experts): it has no "
+        "activated-parameter count",
+    ),
     case("data add params far off", ADD + " --params 20B", "params_B", "8.03 B"),
 ]
 
