@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from bayes_perflaw import __version__
 from bayes_perflaw.cli import data, fit, flp, maps, multibench, plan, predict, report, screen, table
@@ -98,6 +99,27 @@ def _check_outputs(args: argparse.Namespace) -> bool:
     return to_stdout
 
 
+@contextmanager
+def _private_tempdir():
+    """Within the block, files made in the default temporary folder go to a private folder removed at the end:
+    PyTensor writes each numba-compiled function's source to a ``NamedTemporaryFile(delete=False)`` (10-85 files a
+    fit) and never removes them. Where no private folder can be made, nothing changes."""
+    import shutil
+    import tempfile
+
+    try:
+        private = tempfile.mkdtemp(prefix="bayes_perflaw.")
+    except OSError:
+        yield
+        return
+    before, tempfile.tempdir = tempfile.tempdir, private
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(private, ignore_errors=True)
+
+
 def _quiet_stdout() -> None:
     """After a broken pipe: point stdout at /dev/null so that the interpreter's final flush is silent."""
     try:
@@ -120,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r"(?s).*PyTensor is installed via pip.*")
     parser = build_parser()
     name = "bayes-perflaw"
-    with signals.handled():
+    with signals.handled(), _private_tempdir():
         try:
             args = parser.parse_args(argv)
             name = f"bayes-perflaw {_command(args)}"
