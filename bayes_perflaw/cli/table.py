@@ -111,7 +111,10 @@ def add_parser(sub) -> None:
     group = sub.add_parser("data", help="keep a reference table current: add a sourced row, check a table")
     dsub = group.add_subparsers(dest="data_command", required=True, metavar="{add,check}")
 
-    p = dsub.add_parser("check", help="the builder's checks on any table (parameter recount, MoE, sources, names)")
+    p = dsub.add_parser(
+        "check",
+        help="the builder's checks on any table (parameter recount, MoE, sources, names); exit code 1 if it lists problems",
+    )
     p.add_argument("table", type=at.input_file)
     p.add_argument("--cutoff", type=at.month, default=CUTOFF, help=f"latest release allowed (default {CUTOFF})")
     p.set_defaults(func=cmd_data_check)
