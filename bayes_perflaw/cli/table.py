@@ -113,7 +113,8 @@ def add_parser(sub) -> None:
 
     p = dsub.add_parser(
         "check",
-        help="the builder's checks on any table (parameter recount, MoE, sources, names); exit code 1 if it lists problems",
+        help="the builder's checks on any table (parameter recount, MoE, sources, names); exit code 1 if it lists "
+        "problems",
     )
     p.add_argument("table", type=at.input_file)
     p.add_argument("--cutoff", type=at.month, default=CUTOFF, help=f"latest release allowed (default {CUTOFF})")
