@@ -66,6 +66,9 @@ COLUMNS: dict[str, Column] = {
             "num_experts_per_tok", "int", "count", "routed experts used per token", 0, 100_000, ("experts_per_token",)
         ),
         Column("ffn_gated", "bool", "", "True for SwiGLU/GeGLU FFNs (3 matrices), False for plain (2)"),
+        Column("num_attention_heads", "int", "count", "attention heads (the parameter recount)", 0, 100_000),
+        Column("num_key_value_heads", "int", "count", "key/value heads (GQA; empty: as many as heads)", 0, 100_000),
+        Column("vocab_size", "int", "count", "vocabulary size (the parameter recount)", 0, 100_000_000),
         Column("is_moe", "bool", "", "True for a mixture of experts (must agree with num_experts > 1)"),
         Column("tied_embeddings", "bool", "", "True where input and output embeddings share one matrix"),
         Column(

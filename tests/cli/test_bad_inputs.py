@@ -176,6 +176,18 @@ PREDICT = [
         "option --posterior: --law paper uses the published constants, not a posterior: drop one",
     ),
     case(
+        "predict negative key-value heads",
+        "predict --input {i}/t.csv --output {o}/p.csv",
+        "t.csv, row 1 (model 'a'), column 'num_key_value_heads': must be > 0 (count), got -3",
+        files={"t.csv": csv(LAW_H + ",num_key_value_heads", "a,32,4096,14336,15,8,-3")},
+    ),
+    case(
+        "predict vocabulary not a number",
+        "predict --input {i}/t.csv --output {o}/p.csv",
+        "t.csv, row 1 (model 'a'), column 'vocab_size': must be a number (count), got 'lots'",
+        files={"t.csv": csv(LAW_H + ",vocab_size", "a,32,4096,14336,15,8,lots")},
+    ),
+    case(
         "predict is_moe not a boolean",
         "predict --input {i}/t.csv --output {o}/p.csv",
         "t.csv, row 1 (model 'a'), column 'is_moe': must be True or False, got 'maybe'",
