@@ -207,10 +207,7 @@ def fit_data(table: pd.DataFrame, release: bool = False) -> FitData:
     """The observations of a fit table (every known benchmark column present with at least ``MIN_SCORES``);
     with ``release``, the release time among the covariates (at least 3 dated rows)."""
     source = table.attrs.get("source", "table")
-    t = read_scores(table, release=release)
-    if len(set(t.models)) != len(t.models):
-        dup = next(m for m in t.models if t.models.count(m) > 1)
-        raise DataError(f"model {dup!r} appears more than once", source=source, column="model")
+    t = read_scores(table, release=release)  # refuses a model given twice, naming both rows
     counts = (~np.isnan(t.scores)).sum(axis=0)
     keep = [j for j, c in enumerate(counts) if c >= MIN_SCORES]
     if "mmlu" not in [t.benches[j] for j in keep]:

@@ -151,7 +151,11 @@ def test_release_errors_name_file_row_model_and_column():
 
 def test_fit_data_needs_mmlu_and_distinct_models():
     t = _table(model=["a", "a"], mmlu=[50.0, 51.0])
-    with pytest.raises(DataError, match="model 'a' appears more than once"):
+    with pytest.raises(
+        DataError,
+        match=r"^claims.csv, row 2 \(model 'a'\), column 'model': duplicate model name "
+        r"\(first used in row 1\)$",
+    ):
         fit_data(t)
 
 
