@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any
 
@@ -56,8 +57,13 @@ def diagnose(idata, var_names: list[str] | None = None) -> dict[str, Any]:
     import arviz as az
     import numpy as np
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        summary = az.summary(idata, var_names=var_names or key_vars(idata), kind="diagnostics")
+    quiet = logging.getLogger("arviz")  # one chain: ArviZ logs a shape warning per call; said below instead
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            summary = az.summary(idata, var_names=var_names or key_vars(idata), kind="diagnostics")
+    finally:
+        quiet.setLevel(level)
     summary = summary[summary["r_hat"].notna()]  # constant elements (the era anchor) have no r_hat
     chains = idata.posterior.sizes["chain"]
     draws = idata.posterior.sizes["draw"]
@@ -76,6 +82,8 @@ def diagnose(idata, var_names: list[str] | None = None) -> dict[str, Any]:
         "bfmi_min": min(bfmi) if bfmi else float("nan"),
     }
     problems = []
+    if chains < 2:  # r_hat compares chains: with one, r_hat and ESS are NaN and would pass every comparison
+        problems.append(f"{chains} chain: r_hat needs at least 2 chains, so convergence cannot be checked")
     if result["r_hat_max"] > RHAT_MAX:
         worst = summary["r_hat"].idxmax()
         problems.append(f"r_hat {result['r_hat_max']:.3f} > {RHAT_MAX} (worst: {worst})")

@@ -125,3 +125,16 @@ def test_diagnostics_pass_on_good_chains_and_fail_loudly_on_bad():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_if_unconverged(good)
+
+
+def test_one_chain_cannot_pass_the_convergence_checks(caplog):
+    """With one chain r_hat and ESS are NaN, which passed every threshold comparison before: now a breach, said
+    once (no ArviZ shape warnings on stderr)."""
+    from bayes_perflaw.core.diagnostics import diagnose
+
+    one = _idata(0.0).sel(chain=[0])
+    with caplog.at_level("WARNING", logger="arviz"):
+        diag = diagnose(one)
+    assert not diag["converged"]
+    assert diag["problems"][0] == "1 chain: r_hat needs at least 2 chains, so convergence cannot be checked"
+    assert not [r for r in caplog.records if r.name.startswith("arviz")]
