@@ -18,6 +18,7 @@ from bayes_perflaw.benchmarks.mapping import BENCHMARKS, chain, column, map_mean
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.priors import create_variable, spec
+from bayes_perflaw.core.tables import check_unique_models
 
 
 def priors_for(benchmark: str, variant: str) -> dict[str, Any]:
@@ -111,16 +112,7 @@ class BenchmarkMap(BayesModel):
             values[c] = num.to_numpy(dtype=float)
         if len(table) < MIN_ROWS:
             raise DataError(f"only {len(table)} rows (need at least {MIN_ROWS} to fit a mapping)", source=source)
-        names = table["model"].astype(str).str.strip()
-        for i in np.flatnonzero(names.duplicated().to_numpy())[:1]:  # one row per model: each is one observation
-            first = int(np.flatnonzero(names.eq(names.iloc[i]).to_numpy())[0]) + 1
-            raise DataError(
-                f"duplicate model name (first used in row {first})",
-                source=source,
-                row=int(i) + 1,
-                model=names.iloc[i],
-                column="model",
-            )
+        check_unique_models(table["model"].astype(str).str.strip(), source)  # each row is one observation
         return MapData(table["model"].astype(str).tolist(), values["mmlu"], values[col])
 
     def build(self, data: MapData):

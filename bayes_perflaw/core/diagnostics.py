@@ -58,7 +58,8 @@ def diagnose(idata, var_names: list[str] | None = None) -> dict[str, Any]:
     import numpy as np
 
     quiet = logging.getLogger("arviz")  # one chain: ArviZ logs a shape warning per call; said below instead
-    level, quiet.level = quiet.level, logging.ERROR
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         with np.errstate(invalid="ignore", divide="ignore"):
             summary = az.summary(idata, var_names=var_names or key_vars(idata), kind="diagnostics")

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from bayes_perflaw.core import priors as priors_mod
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.outputs import atomic_write
 from bayes_perflaw.core.posterior import save_idata, utc_timestamp
@@ -73,7 +72,7 @@ def _sample_stage(model, name: str, pm_model, config: SamplerConfig):
     except Exception as err:
         if not any(text in str(err) for text in START_FAILED):
             raise
-        changed = priors_mod.changed(model.default_priors(), model.priors)
+        changed = model.changed_priors()
         where = f"{model.kind} {model.variant_name}" + (f", stage {name}" if name else "")
         hint = f"; check the priors changed from the defaults: {changed}" if changed else ""
         raise DataError(

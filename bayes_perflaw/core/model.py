@@ -132,13 +132,16 @@ class BayesModel:
     def model_id(self) -> str:
         return model_id(self.kind, self.variant_name, self.priors, self.identity())
 
+    def changed_priors(self) -> list[str]:
+        """The parameters whose prior differs from this variant's defaults (what a user's overrides changed)."""
+        return priors_mod.changed(self.default_priors(), self.priors)
+
     def check_priors(self) -> BayesModel:
         """Build every prior that differs from this variant's defaults on its own (fit path: imports PyMC), so that
         an unusable override is a one-line :class:`DataError` naming the parameter before any compilation or
         sampling. Returns ``self``; checked once."""
         if not self._priors_checked:
-            defaults = self.default_priors()
-            priors_mod.check_buildable(self.priors, defaults, priors_mod.changed(defaults, self.priors))
+            priors_mod.check_buildable(self.priors, self.default_priors(), self.changed_priors())
             self._priors_checked = True
         return self
 

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
@@ -101,3 +102,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
     df.columns = names
     df.attrs["source"] = source
     return df
+
+
+def check_unique_models(names: pd.Series, source: str | None) -> None:
+    """One row per model: the first name given twice (``names`` stripped, in row order) is a :class:`DataError`
+    naming its row and the row that first used it (rows from 1, the header not counted)."""
+    names = names.reset_index(drop=True)
+    repeated = np.flatnonzero(names.duplicated().to_numpy())
+    if len(repeated):
+        i = int(repeated[0])
+        first = int(np.flatnonzero(names.eq(names.iloc[i]).to_numpy())[0]) + 1
+        raise DataError(
+            f"duplicate model name (first used in row {first})",
+            source=source,
+            row=i + 1,
+            model=names.iloc[i] or None,
+            column="model",
+        )

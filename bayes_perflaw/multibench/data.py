@@ -20,6 +20,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError, ScaleWarning, UnitError
 from bayes_perflaw.core.months import MONTH_MESSAGE, release_year, to_months
+from bayes_perflaw.core.tables import check_unique_models
 from bayes_perflaw.core.units import parse_size
 from bayes_perflaw.multibench.benchmarks import BENCHMARKS, ORDER
 
@@ -101,13 +102,10 @@ def read_scores(
     if len(table) == 0:
         raise DataError("the table has no data rows", source=source)
     models = table["model"].astype(str).tolist()
-    seen: dict[str, int] = {}
     for i, m in enumerate(models):
         if table["model"].iloc[i] is None or pd.isna(table["model"].iloc[i]) or not m.strip():
             raise _cell_error(source, i, "", "model", "every row needs a model name")
-        if m.strip() in seen:
-            raise _cell_error(source, i, m, "model", f"duplicate model name (first used in row {seen[m.strip()] + 1})")
-        seen[m.strip()] = i
+    check_unique_models(pd.Series([m.strip() for m in models]), source)
     if benches is None:
         benches = [b for b in ORDER if b in table.columns]
     elif require_columns:

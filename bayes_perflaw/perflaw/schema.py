@@ -14,6 +14,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.months import MONTH_MESSAGE, to_months
+from bayes_perflaw.core.tables import check_unique_models
 from bayes_perflaw.core.units import parse_size
 
 MISSING = {"", "nan", "na", "n/a", "null", "none"}
@@ -277,10 +278,7 @@ def validate(
             _raise("a value is required here (the cell is empty or NaN)", source, out, i, name)
     for i in _first(out["model"].eq("")):
         _raise("a model name is required here", source, out, i, "model")
-    dup = out["model"].duplicated()
-    for i in _first(dup):
-        first = int(np.flatnonzero(out["model"].eq(out["model"].iloc[i]).to_numpy())[0]) + 1
-        _raise(f"duplicate model name (first used in row {first})", source, out, i, "model")
+    check_unique_models(out["model"], source)
     _check_moe_consistency(out, source)
     if require_law_inputs:
         gaps = law_gaps(out)
