@@ -16,8 +16,13 @@ SCORES = "MAE | 90 % cov. | median width | MAE without BoolQ | cov. without Bool
 
 def run_configs(configs: list[tuple[str, dict]]) -> pd.DataFrame:
     """Every ``(name, FLP keyword arguments)`` fitted (variant chinchilla+logistic, seed 1) on both ladders of
-    :data:`LADDERS`: one row per configuration and target with the stage-2 elpd_loo, the fit's r_hat, ESS,
-    divergences and seconds (compile and sampling, both stages), and the target's scores (flp.predict.summarise)."""
+    :data:`LADDERS`: one row per configuration and target with the stage-2 elpd_loo (and, from the second
+    configuration on, its paired difference from the first's with the difference's standard error), the fit's
+    r_hat, ESS, divergences, seconds (compile and sampling, both stages; sampling alone), stage 2's leapfrog steps
+    per draw and whether a stage was sampled again, and the target's scores (flp.predict.summarise)."""
+    import arviz as az
+    import numpy as np
+
     from bayes_perflaw.core.fitting import report_fit
     from bayes_perflaw.flp.ladder import read_ladder
     from bayes_perflaw.flp.model import FLP
@@ -26,15 +31,24 @@ def run_configs(configs: list[tuple[str, dict]]) -> pd.DataFrame:
     rows = []
     for ladder_name, file in LADDERS.items():
         ladder = read_ladder(ROOT / "data" / "flp" / file)
+        first = None  # the first configuration's pointwise stage-2 elpd on this ladder
         for name, kwargs in configs:
             start = time.perf_counter()
             model = FLP("chinchilla+logistic", **kwargs).fit(ladder, seed=1, progress=False)
             seconds = time.perf_counter() - start
             report_fit(model, model.last_fit, log=lambda _: None)  # computes the LOO into the metadata
             d = model.meta["diagnostics"]
+            pointwise = az.loo(model.last_fit.idata, var_name="stage2", pointwise=True).loo_i.values
+            first = pointwise if first is None else first
+            diff = pointwise - first
             head = {
                 "ladder": ladder_name,
                 "elpd": model.meta["loo"]["stage2"]["elpd_loo"],
+                "elpd_diff": float(diff.sum()),
+                "elpd_diff_se": float(np.sqrt(len(diff)) * diff.std()),
+                "sampling_s": model.meta["sampling_s"],
+                "steps2": float(model.last_fit.idata.sample_stats["n_steps"].mean()),
+                "resampled": ", ".join(model.meta.get("resampled", {})),
                 "r_hat": d["r_hat_max"],
                 "ess": f"{d['ess_bulk_min']:.0f}/{d['ess_tail_min']:.0f}",
                 "divergences": d["divergences"],
@@ -64,3 +78,14 @@ def write_report(name: str, title: str, blurb: str, out: pd.DataFrame, fit_colum
     lines += ["| " + " | ".join(cell(r) for _, cell in columns) + " |" for _, r in out.iterrows()]
     (ROOT / "reports" / "flp" / f"{name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def elpd_diff_cell(r) -> str:
+    """The stage-2 elpd difference from the first configuration, with its paired standard error."""
+    return f"{r['elpd_diff']:+.1f} ({r['elpd_diff_se']:.1f})"
+
+
+def fit_cell(r) -> str:
+    """r_hat, ESS bulk/tail, divergences, and which stage was sampled again after divergences."""
+    again = f", {r['resampled']} resampled" if r["resampled"] else ""
+    return f"r_hat {r['r_hat']:.2f}, ESS {r['ess']}, {r['divergences']} div.{again}"

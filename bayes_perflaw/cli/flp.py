@@ -44,12 +44,17 @@ def _roles(text: str) -> tuple[str, ...]:
     return tuple(r.strip() for r in text.split(",") if r.strip())
 
 
+def _options(args: argparse.Namespace) -> dict:
+    """The FLP options the fitting commands share: emergent margin, roles fitted, stage 2's likelihood."""
+    return {"margin": args.margin, "roles": _roles(args.roles), "likelihood": args.likelihood}
+
+
 def cmd_flp_fit(args: argparse.Namespace) -> int:
     from bayes_perflaw.flp.ladder import read_ladder
     from bayes_perflaw.flp.model import FLP
 
     with priors_file_errors(args):
-        model = FLP(args.variant, overrides_from_args(args), margin=args.margin, roles=_roles(args.roles))
+        model = FLP(args.variant, overrides_from_args(args), **_options(args))
         model.check_priors()
     return fit_and_save(model, read_ladder(args.data), args, args.data, args.out, "flp fit")
 
@@ -86,11 +91,9 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
 
     with priors_file_errors(args):
         overrides = overrides_from_args(args)
-        variants = variant_list(
-            args.variants, lambda v: FLP(v, overrides, margin=args.margin, roles=_roles(args.roles))
-        )
+        variants = variant_list(args.variants, lambda v: FLP(v, overrides, **_options(args)))
         for v in variants:
-            FLP(v, overrides, margin=args.margin, roles=_roles(args.roles)).check_priors()
+            FLP(v, overrides, **_options(args)).check_priors()
     check_written_in(args, args.out, ("flp_targets.csv", "flp_summary.csv", "flp_backtest.md"), flag="--out")
     table, summary, fits = run_backtest(
         args.data,
@@ -104,6 +107,7 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
         refit=args.refit,
         priors=overrides_from_args(args),
         sampler=sampler_kwargs(args),
+        likelihood=args.likelihood,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -118,7 +122,7 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    from bayes_perflaw.flp.model import DEFAULT_VARIANT, FLP
+    from bayes_perflaw.flp.model import DEFAULT_LIKELIHOOD, DEFAULT_VARIANT, FLP, LIKELIHOODS
 
     flp = sub.add_parser("flp", help="FLP: FLOPs -> loss -> benchmark accuracy, fitted on a model ladder")
     fsub = flp.add_subparsers(dest="flp_command", required=True, metavar="{fit,predict,backtest}")
@@ -141,6 +145,13 @@ def add_parser(sub) -> None:
         )
         p.add_argument(
             "--roles", default="ladder", help="comma-separated roles to fit (never 'target'; default ladder)"
+        )
+        p.add_argument(
+            "--likelihood",
+            choices=list(LIKELIHOODS),
+            default=DEFAULT_LIKELIHOOD,
+            help="stage 2's noise around the link: beta (precision kappa per task) or logit_normal (normal on the "
+            f"accuracy's log odds, scale sigma_acc per task); default {DEFAULT_LIKELIHOOD}",
         )
 
     p = fsub.add_parser("fit", help="sample both stages and save the posterior")

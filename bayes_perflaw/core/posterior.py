@@ -35,7 +35,7 @@ REQUIRED = {
     "perflaw": _LAW,
     "screen": (*_LAW, "mix_weights", "shift_high", "shift_low"),
     "map": ("sigma",),
-    "flp": ("sigma_loss", "intercept", "slope", "kappa"),
+    "flp": ("sigma_loss", "intercept", "slope"),  # and its likelihood's scale (``required_vars``)
     "multibench": ("a", "lam_pos", "sigma", "ceiling_frac", "beta", "nu"),
 }
 _ERA_VARS = ("era", "tau_era", "drift_era")  # without them prediction silently drops the era effect
@@ -238,10 +238,16 @@ def required_meta(kind: Any, variant: Any) -> tuple[str, ...]:
     return REQUIRED_META.get(kind, ()) + REQUIRED_META_BY_VARIANT.get((kind, variant), ())
 
 
-def required_vars(kind: Any, variant: Any) -> tuple[str, ...]:
-    """The variables (and coordinates) of the posterior group a posterior of ``kind`` and ``variant`` holds."""
+# FLP's stage-2 noise scale follows its likelihood (metadata ``likelihood``; absent in files before it: the Beta)
+FLP_NOISE_VARS = {"beta": ("kappa",), "logit_normal": ("sigma_acc",)}
+
+
+def required_vars(kind: Any, variant: Any, meta: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The variables (and coordinates) of the posterior group a posterior of ``kind`` and ``variant`` (with
+    metadata ``meta``) holds."""
     variant = variant if isinstance(variant, str) else None
-    return REQUIRED.get(kind, ()) + REQUIRED_BY_VARIANT.get((kind, variant), ())
+    noise = FLP_NOISE_VARS.get((meta or {}).get("likelihood", "beta"), ()) if kind == "flp" else ()
+    return REQUIRED.get(kind, ()) + REQUIRED_BY_VARIANT.get((kind, variant), ()) + noise
 
 
 def _whole(v: Any) -> bool:
@@ -273,6 +279,7 @@ META_FORMS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "org_epoch_org": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),
     "org_epoch_bin": ("a list of whole numbers", lambda v: isinstance(v, list) and all(map(_whole, v))),
     "link": ('"soft" or "bounded"', lambda v: v in ("soft", "bounded")),
+    "likelihood": ('"beta" or "logit_normal"', lambda v: v in FLP_NOISE_VARS),
     "stage1": ("a name", _name),
     "stage2": ("a name", _name),
     "tasks": ("a list of names", lambda v: isinstance(v, list) and all(map(_name, v))),
@@ -301,7 +308,7 @@ def check_meta(path: str | Path, meta: dict[str, Any], shapes: dict[str, tuple[i
         raise PosteriorFileError(
             f"{path}: lacks the metadata {names} ({attrs} of group 'posterior') that a {what} needs"
         )
-    for key in dict.fromkeys((*need, "priors")):
+    for key in dict.fromkeys((*need, "priors", "likelihood")):
         if key in meta and key in META_FORMS and not META_FORMS[key][1](meta[key]):
             got = repr(meta[key])
             got = got if len(got) <= 60 else got[:57] + "..."
@@ -414,7 +421,7 @@ def load_draws(path: str | Path, kind: str | tuple[str, ...] = "perflaw") -> Dra
                 )
             kind = meta["kind"]
             check_meta(path, meta, {k: v.shape for k, v in grp.items() if isinstance(v, h5py.Dataset)})
-            missing = [v for v in required_vars(kind, meta.get("variant")) if v not in grp]
+            missing = [v for v in required_vars(kind, meta.get("variant"), meta) if v not in grp]
             if missing:
                 raise PosteriorFileError(f"{path}: posterior lacks variables {missing}")
             data = _read_verified(f, path)

@@ -12,7 +12,7 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.posterior import file_hash
 from bayes_perflaw.flp.ladder import read_ladder
-from bayes_perflaw.flp.model import FLP, parse_variant
+from bayes_perflaw.flp.model import DEFAULT_LIKELIHOOD, FLP, parse_variant
 from bayes_perflaw.flp.predict import TARGET_COLUMNS, backtest_bayes, ls_paper, summarise
 
 
@@ -26,11 +26,12 @@ def posterior_for(
     roles: tuple[str, ...],
     priors: dict[str, Any] | None = None,
     sampler: dict[str, Any] | None = None,
+    likelihood: str = DEFAULT_LIKELIHOOD,
     log=print,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(draws, meta) of ``variant`` on ``data_path``: the saved ``posterior`` when it was fitted to this very
-    file with this variant, margin, roles and priors; else a fresh fit (not saved)."""
-    model = FLP(variant, priors, margin=margin, roles=roles)
+    file with this variant, margin, roles, likelihood and priors; else a fresh fit (not saved)."""
+    model = FLP(variant, priors, margin=margin, roles=roles, likelihood=likelihood)
     if posterior is not None and not refit and Path(posterior).exists():
         FLP.read(posterior)  # a file that is not an FLP posterior (or is corrupt) is refused, not silently ignored
     saved = None if refit else model.saved_fit(posterior, data_path)

@@ -17,7 +17,8 @@ losses correlate at 0.99 on the ladder, so the raw pair would be nearly collinea
   62 % majority class, SocialIQa's length-normalised accuracy at ~38 % for a 33 % chance), the ceiling 1 unless the
   variant learns one.
 The chain pushes stage-1 predictive draws of the losses (correlated across domains) through stage-2
-draws and the Beta observation noise, so a target's interval carries the uncertainty of both stages.
+draws and the observation noise (Beta, or normal on the log odds), so a target's interval carries the
+uncertainty of both stages.
 """
 
 from __future__ import annotations
@@ -147,6 +148,10 @@ def accuracy_draws(
     mean = stage2_accuracy(eta, floor, meta["stage2"], ceiling=stage2_ceiling(values, task_index))
     if not noise:
         return mean
+    if meta.get("likelihood", "beta") == "logit_normal":  # normal on the log odds around the mean's
+        m = np.clip(mean, 1e-4, 1 - 1e-4)
+        log_odds = np.log(m) - np.log1p(-m) + values["sigma_acc"][:, task_index] * rng.standard_normal(len(m))
+        return 1.0 / (1.0 + np.exp(-log_odds))
     kappa = values["kappa"][:, task_index]
     return rng.beta(np.clip(mean * kappa, 1e-6, None), np.clip((1 - mean) * kappa, 1e-6, None))
 

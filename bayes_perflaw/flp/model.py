@@ -2,10 +2,11 @@
 
 Stage 1, compute -> validation loss per domain (:func:`bayes_perflaw.flp.forms.stage1_log_loss`), fitted on the
 runs' final checkpoints with normal log-loss noise (bivariate, correlated, for FLP-M's two domains); stage 2,
-loss -> accuracy per task through a linear or logistic link, Beta likelihood with a precision ``kappa`` per task
-and zero-sum run effects. The stages share no parameter, so they are sampled as two PyMC models (65 s instead
-of ~470 s for one joint model). The PyMC likelihoods are PyMC's Normal / MvNormal / Beta; their NumPy twins in
-:func:`stage_loglik` are tied to them by a parity test at a posterior draw.
+loss -> accuracy per task through a linear or logistic link, a Beta likelihood with a precision ``kappa`` per task
+(or a normal one on the accuracy's log odds, scale ``sigma_acc``) and zero-sum run effects. The stages share no
+parameter, so they are sampled as two PyMC models (65 s instead of ~470 s for one joint model). The PyMC
+likelihoods are PyMC's Normal / MvNormal / Beta; their NumPy twins in :func:`stage_loglik` are tied to them by a
+parity test at a posterior draw.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
+from bayes_perflaw.core.posterior import FLP_NOISE_VARS
 from bayes_perflaw.core.priors import create_variable, is_fixed, spec
 from bayes_perflaw.core.sampling import SamplerConfig
 from bayes_perflaw.flp.forms import (
@@ -95,7 +97,14 @@ COMMON_PRIORS = {
     "sigma_loss": spec("HalfNormal", sigma=0.05),
     "loss_corr": spec("Uniform", lower=-1.0, upper=1.0),
     "kappa": spec("Gamma", alpha=2.0, beta=0.01),
+    # the logit-normal likelihood's scale per task, on the accuracy's log odds (0.1 is ~2.5 points at 50 %)
+    "sigma_acc": spec("HalfNormal", sigma=0.5),
 }
+# Stage 2's likelihood of a checkpoint's accuracy around the link's mean ``mu``: ``beta`` (Beta(mu kappa,
+# (1 - mu) kappa): variance mu (1 - mu) / (kappa + 1), as a binomial's) or ``logit_normal`` (logit(acc) ~
+# N(logit(mu), sigma_acc): sd ~ sigma_acc mu (1 - mu)). The parameter each one adds, per task:
+LIKELIHOODS = {name: names[0] for name, names in FLP_NOISE_VARS.items()}  # {"beta": "kappa", "logit_normal": ...}
+DEFAULT_LIKELIHOOD = "beta"
 
 
 @dataclass(frozen=True)
@@ -123,16 +132,17 @@ def parse_variant(variant: str) -> FlpVariant:
     return FlpVariant(variant, parts[0], parts[1], domains)
 
 
-def default_priors(v: FlpVariant) -> dict[str, Any]:
-    """The prior dicts a variant uses (``tau_run`` and ``tau_slope`` only when a run has several checkpoints per
-    task)."""
+def default_priors(v: FlpVariant, likelihood: str = DEFAULT_LIKELIHOOD) -> dict[str, Any]:
+    """The prior dicts a variant with stage-2 ``likelihood`` uses (``tau_run`` and ``tau_slope`` only when a run
+    has several checkpoints per task)."""
     pri = dict(STAGE1_PRIORS[v.stage1])
     s2 = STAGE2_PRIORS[v.stage2]
     first = "k" if v.stage2 == "logistic" else "slope_c4"
     pri.update(intercept=s2["intercept"], **{first: s2[first]})
     if len(v.domains) == 2:
         pri.update(slope_code=s2["slope_code"], loss_corr=COMMON_PRIORS["loss_corr"])
-    pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], kappa=COMMON_PRIORS["kappa"], tau_run=s2["tau_run"])
+    noise = LIKELIHOODS[likelihood]
+    pri.update(sigma_loss=COMMON_PRIORS["sigma_loss"], **{noise: COMMON_PRIORS[noise]}, tau_run=s2["tau_run"])
     pri.update(tau_slope=s2["tau_slope"])
     if v.stage2 == "logistic":
         pri["floor_frac"] = TASK_FLOOR
@@ -195,8 +205,9 @@ def _distance(data: FlpData) -> np.ndarray:
     return data.features[:, 0] - data.centres[data.task_idx, 0]
 
 
-def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
-    """Stage 2: accuracy of the thinned checkpoints from their losses, with run effects, Beta likelihood."""
+def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any], likelihood: str = DEFAULT_LIKELIHOOD):
+    """Stage 2: accuracy of the thinned checkpoints from their losses, with run effects; Beta or logit-normal
+    likelihood (:data:`LIKELIHOODS`)."""
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -213,7 +224,7 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             [create_variable("slope_code", priors["slope_code"], dims="task")] if len(data.domains) == 2 else []
         )
         slope = pm.Deterministic("slope", pt.stack(cols, axis=-1), dims=("task", "feature"))
-        kappa = create_variable("kappa", priors["kappa"], dims="task")
+        scale = create_variable(LIKELIHOODS[likelihood], priors[LIKELIHOODS[likelihood]], dims="task")
         # run effects: a run's checkpoints share a deviation from the task's loss curve, in level and in slope
         # (on the first feature, the C4 or task loss); a new run (a target) draws its own of both, so its
         # interval carries the between-run spread and widens with its distance in loss from the task's centre.
@@ -235,13 +246,22 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any]):
             eta = eta + run_effect[t_idx, r_idx] + run_slope[t_idx, r_idx] * _distance(data)
         ceiling = ceiling if isinstance(ceiling, float) else ceiling[t_idx]
         mean = pt.clip(stage2_accuracy(eta, floor[t_idx], stage2, xp=pt, ceiling=ceiling), 1e-4, 1 - 1e-4)
-        pm.Beta(
-            "stage2",
-            alpha=mean * kappa[t_idx],
-            beta=(1 - mean) * kappa[t_idx],
-            observed=np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4),
-        )
+        y = observed_accuracy(data)
+        if likelihood == "beta":
+            pm.Beta("stage2", alpha=mean * scale[t_idx], beta=(1 - mean) * scale[t_idx], observed=y)
+        else:  # on the log odds; the NumPy twin adds the Jacobian so that LOO compares it with the Beta
+            pm.Normal("stage2", mu=pt.log(mean) - pt.log1p(-mean), sigma=scale[t_idx], observed=logit(y))
     return model
+
+
+def observed_accuracy(data: FlpData) -> np.ndarray:
+    """Stage 2's observed accuracies (fractions), kept inside (1e-4, 1 - 1e-4) as the link's mean is."""
+    return np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
+
+
+def logit(p):
+    """Log odds of a fraction (NumPy)."""
+    return np.log(p) - np.log1p(-p)
 
 
 def _logistic_bounds(data: FlpData, priors: dict[str, Any]):
@@ -260,9 +280,11 @@ def _logistic_bounds(data: FlpData, priors: dict[str, Any]):
 
 
 def stage_loglik(
-    data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: str
+    data: FlpData, values: dict[str, np.ndarray], stage1: str, stage2: str, likelihood: str = DEFAULT_LIKELIHOOD
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise log-likelihoods (draws x obs) of stage 1 (per run) and stage 2 (per checkpoint), NumPy."""
+    """Pointwise log-likelihoods (draws x obs) of stage 1 (per run) and stage 2 (per checkpoint), NumPy. Stage 2's
+    is a density of the accuracy itself whatever the likelihood (the logit-normal's carries the Jacobian
+    -ln(y (1 - y)) of the log odds), so the two likelihoods compare by LOO."""
     from scipy import stats
 
     p1 = {k: values[k][:, None, :] for k in STAGE1_PARAMS[stage1]}
@@ -290,9 +312,12 @@ def stage_loglik(
     ceiling = stage2_ceiling(values, t_idx)
     floor = stage2_floor(values, data.chances, t_idx)
     mean = np.clip(stage2_accuracy(eta, floor, stage2, ceiling=ceiling), 1e-4, 1 - 1e-4)
-    kappa = values["kappa"][:, t_idx]
-    y = np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
-    ll2 = stats.beta.logpdf(y, mean * kappa, (1 - mean) * kappa)
+    scale = values[LIKELIHOODS[likelihood]][:, t_idx]
+    y = observed_accuracy(data)
+    if likelihood == "beta":
+        ll2 = stats.beta.logpdf(y, mean * scale, (1 - mean) * scale)
+    else:
+        ll2 = stats.norm.logpdf(logit(y), logit(mean), scale) - np.log(y * (1 - y))
     return ll1, ll2
 
 
@@ -318,19 +343,27 @@ class FLP(BayesModel):
         margin: float = DEFAULT_MARGIN,
         roles: tuple[str, ...] = ("ladder",),
         centre: float | None = DEFAULT_CENTRE,
+        likelihood: str = DEFAULT_LIKELIHOOD,
     ):
+        if likelihood not in LIKELIHOODS:
+            raise DataError(
+                f"unknown likelihood {likelihood!r}: choose from {list(LIKELIHOODS)}", column="--likelihood"
+            )
         if not 0 <= margin < 1:
             raise DataError(f"must be a fraction in [0, 1), got {margin!r}", column="--margin")
         if centre is not None and not 0 <= centre <= 100:
             raise DataError(f"must be a percentile in [0, 100], got {centre!r}", column="centre")
         self.margin, self.roles = float(margin), tuple(roles)
         self.centre = None if centre is None else float(centre)
+        self.likelihood = likelihood
         super().__init__(variant, priors, preset)
 
     def identity(self) -> dict[str, Any]:
-        """The data selection is part of what a fitted FLP is: the emergent margin and the roles fitted."""
+        """The data selection is part of what a fitted FLP is (the emergent margin and the roles fitted), and so is
+        stage 2's likelihood (recorded when not the Beta, which every earlier posterior used)."""
         ident = {"margin": self.margin, "roles": list(self.roles)}
-        return ident if self.centre is None else {**ident, "centre": self.centre}
+        ident = ident if self.centre is None else {**ident, "centre": self.centre}
+        return ident if self.likelihood == "beta" else {**ident, "likelihood": self.likelihood}
 
     @classmethod
     def parse_variant(cls, name: str) -> FlpVariant:
@@ -344,6 +377,7 @@ class FLP(BayesModel):
             margin=meta.get("margin", DEFAULT_MARGIN),
             roles=tuple(meta.get("roles", ("ladder",))),
             centre=meta.get("centre"),
+            likelihood=meta.get("likelihood", "beta"),
         )
 
     @classmethod
@@ -353,7 +387,7 @@ class FLP(BayesModel):
         return models_dir() / "flp-olmo.nc"
 
     def default_priors(self) -> dict[str, Any]:
-        return default_priors(self.variant)
+        return default_priors(self.variant, self.likelihood)
 
     def prepare(self, table: pd.DataFrame) -> FlpData:
         v = self.variant
@@ -362,7 +396,7 @@ class FLP(BayesModel):
     def stages(self, data: FlpData) -> dict[str, Any]:
         return {
             "stage1": build_stage1(data, self.variant.stage1, self.priors),
-            "stage2": build_stage2(data, self.variant.stage2, self.priors),
+            "stage2": build_stage2(data, self.variant.stage2, self.priors, self.likelihood),
         }
 
     def stage_config(self, name: str, config):
@@ -386,7 +420,7 @@ class FLP(BayesModel):
         return [v for v in posterior.data_vars if v not in RUN_LEVEL]  # draws x tasks x runs: nuisance
 
     def loglik(self, data: FlpData, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        ll1, ll2 = stage_loglik(data, values, self.variant.stage1, self.variant.stage2)
+        ll1, ll2 = stage_loglik(data, values, self.variant.stage1, self.variant.stage2, self.likelihood)
         return {"stage1": ll1, "stage2": ll2}
 
     def finish(self, idata, data: FlpData, config):
@@ -436,6 +470,7 @@ class FLP(BayesModel):
             "run_effects": data.run_effects,
             "margin": self.margin,
             "centre": self.centre,
+            "likelihood": self.likelihood,
             "n_stage1": len(data.stage1),
             "n_stage2": len(data.stage2),
             "stage1_min_target_accept": STAGE1_TARGET_ACCEPT,

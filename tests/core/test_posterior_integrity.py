@@ -338,3 +338,19 @@ def test_directory_given_as_posterior_is_refused(tmp_path):
     refused(tmp_path, "is a directory, not a posterior file")
     res = run_cli("predict", "--posterior", str(tmp_path), *LLAMA3_8B_FLAGS)
     assert res.returncode == 2 and "Traceback" not in res.stderr and "is a directory" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "match"),
+    [
+        ("logit_normal", "posterior lacks variables ['sigma_acc']"),  # its scale, not the Beta's kappa
+        ("poisson", 'metadata \'likelihood\' (attribute bp_likelihood) is damaged: expected "beta" or "logit_normal"'),
+    ],
+)
+def test_an_flp_posterior_holds_the_scale_of_its_likelihood(tmp_path, likelihood, match):
+    path = tmp_path / "flp.nc"
+    shutil.copy(SHIPPED / "flp-olmo.nc", path)
+    assert load_draws(path, kind="flp").meta.get("likelihood", "beta") == "beta"
+    with h5py.File(path, "r+") as f:
+        f["posterior"].attrs["bp_likelihood"] = likelihood
+    refused(path, match, kind="flp", idata=False)

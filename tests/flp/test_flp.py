@@ -126,6 +126,44 @@ def test_a_new_runs_slope_widens_its_interval_with_the_distance_in_loss():
     assert without == pytest.approx(np.full(n, 0.3))  # the mean: no new run drawn
 
 
+def test_logit_normal_noise_is_normal_on_the_log_odds_around_the_mean():
+    """``likelihood`` logit_normal: a reported score's log odds are the mean's plus N(0, sigma_acc); the Beta's
+    draws, with the same spread in accuracy, are the default (a posterior without ``likelihood``)."""
+    from bayes_perflaw.flp.forms import accuracy_draws
+
+    n = 200_000
+    values = {"intercept": np.full((n, 1), 0.4), "slope": np.full((n, 1, 1), -2.0), "sigma_acc": np.full((n, 1), 0.2)}
+    meta = {"stage2": "logistic", "centres": [[3.0]], "chances": [0.25], "likelihood": "logit_normal"}
+    mean = 0.25 + 0.75 / (1 + np.exp(-0.4))  # at the centre
+    acc = accuracy_draws(np.full((n, 1), 3.0), 0, values, meta, np.random.default_rng(0))
+    log_odds = np.log(acc / (1 - acc))
+    assert log_odds.mean() == pytest.approx(np.log(mean / (1 - mean)), abs=2e-3)
+    assert log_odds.std() == pytest.approx(0.2, rel=0.01)
+    assert np.median(acc) == pytest.approx(mean, abs=1e-3)
+    kappa = 1 / (0.2**2 * mean * (1 - mean)) - 1  # Beta sd sqrt(mean (1 - mean) / (kappa + 1)) = 0.2 mean (1 - mean)
+    beta = accuracy_draws(
+        np.full((n, 1), 3.0), 0, {**values, "kappa": np.full((n, 1), kappa)}, meta | {"likelihood": "beta"},
+        np.random.default_rng(0),
+    )  # fmt: skip
+    assert beta.mean() == pytest.approx(mean, abs=1e-3) and beta.std() == pytest.approx(acc.std(), rel=0.03)
+    del meta["likelihood"]
+    with pytest.raises(KeyError, match="kappa"):  # no likelihood recorded: the Beta's, which needs kappa
+        accuracy_draws(np.full((n, 1), 3.0), 0, values, meta, np.random.default_rng(0))
+
+
+def test_the_likelihood_is_part_of_the_models_identity_and_priors():
+    from bayes_perflaw.flp.model import FLP
+
+    beta, logit = FLP(), FLP(likelihood="logit_normal")
+    assert "kappa" in beta.priors and "sigma_acc" not in beta.priors
+    assert "sigma_acc" in logit.priors and "kappa" not in logit.priors
+    assert "likelihood" not in beta.identity() and logit.identity()["likelihood"] == "logit_normal"
+    assert beta.model_id != logit.model_id
+    assert FLP.load().model_id == beta.model_id  # the shipped (Beta) posterior keeps its identity
+    with pytest.raises(DataError, match=r"unknown likelihood 'binomial': choose from \['beta', 'logit_normal'\]"):
+        FLP(likelihood="binomial")
+
+
 def test_parse_variant():
     v = parse_variant("chinchilla+logistic")
     assert (v.name, v.stage1, v.stage2, v.domains) == ("chinchilla+logistic", "chinchilla", "logistic", ("c4",))

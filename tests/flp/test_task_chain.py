@@ -67,11 +67,17 @@ def test_chain_pushes_each_task_through_its_own_loss_draws():
 
 
 @pytest.mark.filterwarnings("ignore:The effect of Potentials")
-@pytest.mark.parametrize("variant", ["chinchilla+logistic+task", "chinchilla+logistic"])
-def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw(variant):
-    """Both stages, with the run effects' levels and slopes: PyMC's log-likelihood = the NumPy one used for LOO."""
+@pytest.mark.parametrize(
+    ("variant", "likelihood"),
+    [("chinchilla+logistic+task", "beta"), ("chinchilla+logistic", "beta"), ("chinchilla+logistic", "logit_normal")],
+)
+def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw(variant, likelihood):
+    """Both stages, with the run effects' levels and slopes: PyMC's log-likelihood = the NumPy one used for LOO
+    (the logit-normal's PyMC density is of the log odds: the NumPy one adds the Jacobian -ln(y (1 - y)))."""
     pm = pytest.importorskip("pymc")
-    model = FLP(variant)
+    from bayes_perflaw.flp.model import observed_accuracy
+
+    model = FLP(variant, likelihood=likelihood)
     df = read_ladder(LADDER)
     small = df[df["run"].isin(sorted(df["run"].unique())[:8]) | (df["role"] == "target")]
     data = model.prepare(small)
@@ -84,6 +90,9 @@ def test_pymc_likelihood_equals_numpy_loglik_at_a_prior_draw(variant):
         done = pm.do(m, {rv.name: values[rv.name][0] for rv in m.free_RVs})
         total_pymc += float(done.compile_fn(done.logp(vars=done.observed_RVs, jacobian=False), inputs=[])({}))
     assert data.run_effects and "run_slope" in values  # the run slopes are part of the comparison
+    if likelihood == "logit_normal":
+        y = observed_accuracy(data)
+        total_pymc -= float(np.log(y * (1 - y)).sum())
     total_numpy = sum(float(v.sum()) for v in model.loglik(data, values).values())
     assert np.isfinite(total_numpy) and total_numpy == pytest.approx(total_pymc, rel=1e-8)
 
