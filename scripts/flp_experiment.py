@@ -14,12 +14,13 @@ LADDERS = {"full ladder (OLMo-2 7B, 13B)": "olmo_ladder.csv", "truncated at 760M
 SCORES = "MAE | 90 % cov. | median width | MAE without BoolQ | cov. without BoolQ"  # flp.predict.score_cells
 
 
-def run_configs(configs: list[tuple[str, dict]]) -> pd.DataFrame:
-    """Every ``(name, FLP keyword arguments)`` fitted (variant chinchilla+logistic, seed 1) on both ladders of
-    :data:`LADDERS`: one row per configuration and target with the stage-2 elpd_loo (and, from the second
-    configuration on, its paired difference from the first's with the difference's standard error), the fit's
-    r_hat, ESS, divergences, seconds (compile and sampling, both stages; sampling alone), stage 2's leapfrog steps
-    per draw and whether a stage was sampled again, and the target's scores (flp.predict.summarise)."""
+def run_configs(configs: list[tuple[str, dict]], ladders: dict[str, str | Path] | None = None) -> pd.DataFrame:
+    """Every ``(name, FLP keyword arguments)`` fitted (variant chinchilla+logistic, seed 1) on each ladder of
+    ``ladders`` (name -> file in data/flp or a path; default :data:`LADDERS`): one row per configuration and target
+    with the stage-2 elpd_loo (and, from the second configuration on, its paired difference from the first's with
+    the difference's standard error), the fit's r_hat, ESS, divergences, seconds (compile and sampling, both
+    stages; sampling alone), stage 2's leapfrog steps per draw and whether a stage was sampled again, and the
+    target's scores (flp.predict.summarise)."""
     import arviz as az
     import numpy as np
 
@@ -29,8 +30,8 @@ def run_configs(configs: list[tuple[str, dict]]) -> pd.DataFrame:
     from bayes_perflaw.flp.predict import backtest_bayes, summarise
 
     rows = []
-    for ladder_name, file in LADDERS.items():
-        ladder = read_ladder(ROOT / "data" / "flp" / file)
+    for ladder_name, file in (ladders or LADDERS).items():
+        ladder = read_ladder(ROOT / "data" / "flp" / file)  # an absolute path stays itself
         first = None  # the first configuration's pointwise stage-2 elpd on this ladder
         for name, kwargs in configs:
             start = time.perf_counter()
