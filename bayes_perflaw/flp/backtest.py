@@ -36,7 +36,10 @@ def posterior_for(
         FLP.read(posterior)  # a file that is not an FLP posterior (or is corrupt) is refused, not silently ignored
     saved = None if refit else model.saved_fit(posterior, data_path)
     if saved is None and posterior is not None and not refit and Path(posterior).exists():
-        log(f"{variant}: {posterior} holds another variant, prior or data file: fitting afresh")
+        log(
+            f"{variant}: {posterior} holds another variant, prior, data file or option (--margin, --roles, "
+            "--likelihood): fitting afresh"
+        )
     if saved is not None:
         log(f"{variant}: using {posterior} (fitted to this {Path(data_path).name}; --refit to sample again)")
         return saved.draws.values, saved.meta
