@@ -209,14 +209,19 @@ def build_gadre(src: Path) -> dict[str, pd.DataFrame]:
 TRUNCATED_TARGETS = ("1B-5xC", "1B-10xC", "3B-5xC", "3B-10xC")
 
 
+def cut(ladder: pd.DataFrame, sizes: tuple[str, ...], targets: tuple[str, ...]) -> pd.DataFrame:
+    """The ladder's runs of ``sizes`` (e.g. ``"760M"``) as the ``ladder`` and its runs ``targets`` as the ``target``;
+    the other runs and the OLMo-2 targets are left out."""
+    keep = ladder["run"].str.match(rf"({'|'.join(sizes)})-") | ladder["run"].isin(targets)
+    out = ladder[keep & (ladder["role"] == "ladder")].copy()
+    out.loc[out["run"].isin(targets), "role"] = "target"
+    return out.reset_index(drop=True)
+
+
 def truncated(ladder: pd.DataFrame) -> pd.DataFrame:
     """The ladder cut at 760M: the 190M-760M runs are the ``ladder``; the 1B and 3B runs at 5x and 10x Chinchilla
-    are the ``target`` (extrapolating 1.3-4x in size and 5-10x in tokens per parameter); the other 1B/3B runs and
-    the OLMo-2 targets are left out."""
-    keep = ladder["run"].str.match(r"(190M|370M|760M)-") | ladder["run"].isin(TRUNCATED_TARGETS)
-    out = ladder[keep & (ladder["role"] == "ladder")].copy()
-    out.loc[out["run"].isin(TRUNCATED_TARGETS), "role"] = "target"
-    return out.reset_index(drop=True)
+    are the ``target`` (extrapolating 1.3-4x in size and 5-10x in tokens per parameter)."""
+    return cut(ladder, ("190M", "370M", "760M"), TRUNCATED_TARGETS)
 
 
 def write(df: pd.DataFrame, out: Path) -> None:

@@ -51,19 +51,16 @@ def cut_ladders(folder) -> dict:
     """The ladder cuts of :data:`CUTS` written as ladder tables into ``folder``: name -> path."""
     from pathlib import Path
 
+    from build_flp_data import cut
     from flp_experiment import ROOT
 
     from bayes_perflaw.flp.ladder import read_ladder
 
     full = read_ladder(ROOT / "data" / "flp" / "olmo_ladder.csv")
-    full = full[full["role"] == "ladder"]
     paths = {}
     for i, (name, (sizes, targets)) in enumerate(CUTS.items()):
-        keep = full["run"].str.match(rf"({'|'.join(sizes)})-") | full["run"].isin(targets)
-        table = full[keep].copy()
-        table.loc[table["run"].isin(targets), "role"] = "target"
         paths[name] = Path(folder) / f"cut{i}.csv"
-        table.to_csv(paths[name], index=False)
+        cut(full, sizes, targets).to_csv(paths[name], index=False)
     return paths
 
 

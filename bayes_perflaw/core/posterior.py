@@ -239,15 +239,15 @@ def required_meta(kind: Any, variant: Any) -> tuple[str, ...]:
 
 
 # FLP's stage-2 noise scale follows its likelihood (metadata ``likelihood``; absent in files before it: the Beta)
-FLP_NOISE_VARS = {"beta": ("kappa",), "logit_normal": ("sigma_acc",)}
+FLP_NOISE_VARS = {"beta": "kappa", "logit_normal": "sigma_acc"}
 
 
 def required_vars(kind: Any, variant: Any, meta: dict[str, Any] | None = None) -> tuple[str, ...]:
     """The variables (and coordinates) of the posterior group a posterior of ``kind`` and ``variant`` (with
     metadata ``meta``) holds."""
     variant = variant if isinstance(variant, str) else None
-    noise = FLP_NOISE_VARS.get((meta or {}).get("likelihood", "beta"), ()) if kind == "flp" else ()
-    return REQUIRED.get(kind, ()) + REQUIRED_BY_VARIANT.get((kind, variant), ()) + noise
+    noise = FLP_NOISE_VARS.get((meta or {}).get("likelihood", "beta")) if kind == "flp" else None
+    return REQUIRED.get(kind, ()) + REQUIRED_BY_VARIANT.get((kind, variant), ()) + ((noise,) if noise else ())
 
 
 def _whole(v: Any) -> bool:

@@ -102,6 +102,11 @@ def stage2_ceiling(values: dict[str, np.ndarray], idx):
     return values["ceiling"][:, idx] if "ceiling" in values else 1.0
 
 
+def logit(p, xp: Any = np):
+    """Log odds of a fraction (NumPy or PyTensor)."""
+    return xp.log(p) - xp.log1p(-p)
+
+
 def _softplus(x, xp: Any = np):
     return xp.logaddexp(0.0, x) if xp is np else xp.softplus(x)
 
@@ -150,7 +155,7 @@ def accuracy_draws(
         return mean
     if meta.get("likelihood", "beta") == "logit_normal":  # normal on the log odds around the mean's
         m = np.clip(mean, 1e-4, 1 - 1e-4)
-        log_odds = np.log(m) - np.log1p(-m) + values["sigma_acc"][:, task_index] * rng.standard_normal(len(m))
+        log_odds = logit(m) + values["sigma_acc"][:, task_index] * rng.standard_normal(len(m))
         return 1.0 / (1.0 + np.exp(-log_odds))
     kappa = values["kappa"][:, task_index]
     return rng.beta(np.clip(mean * kappa, 1e-6, None), np.clip((1 - mean) * kappa, 1e-6, None))

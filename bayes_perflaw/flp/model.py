@@ -20,7 +20,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
-from bayes_perflaw.core.posterior import FLP_NOISE_VARS
+from bayes_perflaw.core.posterior import FLP_NOISE_VARS as LIKELIHOODS
 from bayes_perflaw.core.priors import create_variable, is_fixed, spec
 from bayes_perflaw.core.sampling import SamplerConfig
 from bayes_perflaw.flp.forms import (
@@ -28,6 +28,7 @@ from bayes_perflaw.flp.forms import (
     STAGE1_PARAMS,
     STAGE2,
     TASK_CHAIN,
+    logit,
     stage1_log_loss,
     stage2_accuracy,
     stage2_ceiling,
@@ -102,8 +103,8 @@ COMMON_PRIORS = {
 }
 # Stage 2's likelihood of a checkpoint's accuracy around the link's mean ``mu``: ``beta`` (Beta(mu kappa,
 # (1 - mu) kappa): variance mu (1 - mu) / (kappa + 1), as a binomial's) or ``logit_normal`` (logit(acc) ~
-# N(logit(mu), sigma_acc): sd ~ sigma_acc mu (1 - mu)). The parameter each one adds, per task:
-LIKELIHOODS = {name: names[0] for name, names in FLP_NOISE_VARS.items()}  # {"beta": "kappa", "logit_normal": ...}
+# N(logit(mu), sigma_acc): sd ~ sigma_acc mu (1 - mu)). :data:`LIKELIHOODS` (imported above) maps each to the
+# parameter it adds per task: {"beta": "kappa", "logit_normal": "sigma_acc"}.
 DEFAULT_LIKELIHOOD = "beta"
 
 
@@ -250,18 +251,13 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any], likelihood:
         if likelihood == "beta":
             pm.Beta("stage2", alpha=mean * scale[t_idx], beta=(1 - mean) * scale[t_idx], observed=y)
         else:  # on the log odds; the NumPy twin adds the Jacobian so that LOO compares it with the Beta
-            pm.Normal("stage2", mu=pt.log(mean) - pt.log1p(-mean), sigma=scale[t_idx], observed=logit(y))
+            pm.Normal("stage2", mu=logit(mean, xp=pt), sigma=scale[t_idx], observed=logit(y))
     return model
 
 
 def observed_accuracy(data: FlpData) -> np.ndarray:
     """Stage 2's observed accuracies (fractions), kept inside (1e-4, 1 - 1e-4) as the link's mean is."""
     return np.clip(data.stage2["accuracy"].to_numpy(dtype=float), 1e-4, 1 - 1e-4)
-
-
-def logit(p):
-    """Log odds of a fraction (NumPy)."""
-    return np.log(p) - np.log1p(-p)
 
 
 def _logistic_bounds(data: FlpData, priors: dict[str, Any]):
