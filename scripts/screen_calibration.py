@@ -31,7 +31,7 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
     from bayes_perflaw.core.outputs import atomic_write
     from bayes_perflaw.core.paths import reference_table, screening_posterior
     from bayes_perflaw.core.posterior import Draws, draws_from_idata, load_draws
-    from bayes_perflaw.core.sampling import clean_idata, single_threaded_blas
+    from bayes_perflaw.core.sampling import clean_idata, compile_nutpie, single_threaded_blas
     from bayes_perflaw.perflaw.backtest import load_reference
     from bayes_perflaw.perflaw.mean import FLOOR_CENSOR
     from bayes_perflaw.perflaw.predict import latent_mean
@@ -52,7 +52,7 @@ def main(out: Path = ROOT / "reports" / "screening.md") -> int:
 
     t0 = time.perf_counter()
     pm_model = model_spec.build(data)
-    compiled = nutpie.compile_pymc_model(pm_model)
+    compiled = compile_nutpie(pm_model)
     compile_s = time.perf_counter() - t0
     rows, fit_times = [], []
     rng = np.random.default_rng(12345)

@@ -124,3 +124,39 @@ def test_sampling_runs_blas_on_one_thread(monkeypatch):
     assert idata == "idata" and set(took) == {"compile_s", "sampling_s"}
     assert seen and seen[0] and set(seen[0]) == {1}
     assert blas_threads() == before
+
+
+# FLP's stage 1 on the Gadre ladder: with numba's fastmath on, its draws from a cold PyTensor cache and from a warm
+# one differed (session 20); sampled through the package's path in a fresh process per cache state.
+CACHE_STATE_SCRIPT = """
+import hashlib, warnings
+warnings.filterwarnings("ignore")
+import numpy as np
+from bayes_perflaw.core.sampling import SamplerConfig, sample
+from bayes_perflaw.flp.ladder import read_ladder
+from bayes_perflaw.flp.model import FLP
+m = FLP()
+stage1 = m.stages(m.prepare(read_ladder("data/flp/gadre_rpj.csv")))["stage1"]
+idata, _ = sample(stage1, SamplerConfig(draws=200, tune=200, chains=2, seed=1, progress=False))
+post = idata.posterior
+print("DRAWS", hashlib.sha1(b"".join(np.ascontiguousarray(post[k].values).tobytes() for k in sorted(post))).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_draws_do_not_depend_on_what_pytensor_compiled_before(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path}", "PYTHONWARNINGS": "ignore"}
+    hashes = []
+    for _ in range(2):  # an empty compile cache, then the cache the first run filled
+        res = subprocess.run(
+            [sys.executable, "-c", CACHE_STATE_SCRIPT], capture_output=True, text=True, cwd=ROOT, env=env
+        )
+        assert res.returncode == 0, res.stderr[-2000:]
+        hashes.append(next(line for line in res.stdout.splitlines() if line.startswith("DRAWS")))
+    assert hashes[0] == hashes[1]
