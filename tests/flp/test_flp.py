@@ -249,6 +249,36 @@ def test_a_logit_normal_prior_is_a_normal_on_the_log_odds_scale():
         assert logp({"floor_frac_logodds__": u}) == pytest.approx(stats.norm.logpdf(u, -2.5, 0.75))
 
 
+def test_the_pooled_run_slope_example_is_a_log_normal_population_across_tasks():
+    """examples/flp_pooled_run_slopes.json (README): ln tau_t = m + s z_t, m ~ N(ln 0.3, 1), s ~ HalfNormal(0.3),
+    z_t ~ N(0, 1) (non-centred), merged over the default's independent HalfNormal(2): its value and log density at a
+    point against the hand-written ones."""
+    import pymc as pm
+    from scipy import stats
+
+    from bayes_perflaw.core.priors import create_variable, merge, read_overrides
+    from bayes_perflaw.flp.model import FLP
+
+    defaults = FLP().priors
+    assert defaults["tau_slope"] == {"dist": "HalfNormal", "kwargs": {"sigma": 2.0}}
+    priors = merge(defaults, read_overrides(ROOT / "examples" / "flp_pooled_run_slopes.json"))
+    with pm.Model(coords={"task": ["a", "b", "c"]}) as model:
+        tau = create_variable("tau_slope", priors["tau_slope"], dims="task")
+    assert sorted(v.name for v in model.free_RVs) == ["tau_slope_raw_mu", "tau_slope_raw_offset", "tau_slope_raw_sigma"]
+    m, ln_s, z = -0.7, np.log(0.2), np.array([-1.0, 0.5, 2.0])
+    point = {"tau_slope_raw_mu": m, "tau_slope_raw_sigma_log__": ln_s, "tau_slope_raw_offset": z}
+    (tau_of_values,) = model.replace_rvs_by_values([tau])
+    value = model.compile_fn(tau_of_values, inputs=model.value_vars, on_unused_input="ignore")(point)
+    np.testing.assert_allclose(value, np.exp(m + 0.2 * z), rtol=1e-12)
+    by_hand = (
+        stats.norm.logpdf(m, np.log(0.3), 1.0)
+        + stats.halfnorm.logpdf(0.2, scale=0.3)
+        + ln_s  # the log transform's Jacobian
+        + stats.norm.logpdf(z).sum()
+    )
+    assert model.compile_logp()(point) == pytest.approx(by_hand, rel=1e-10)
+
+
 def test_flp_commands_default_to_the_models_draws():
     from bayes_perflaw.cli.main import build_parser
     from bayes_perflaw.flp.model import FLP
