@@ -103,7 +103,7 @@ def compile_nutpie(model, var_names: list[str] | None = None):
     compiled into an empty PyTensor cache and from a warm one gave different draws for the same seed (the
     Performance Law's default fit and FLP's stage 1: every parameter differed), so a refit depended on what the
     machine had compiled before; with fastmath off, a cold, a warm and a fastmath-on-populated cache give
-    identical draws (session 20). It costs ~10 % of stage-2 sampling time in FLP."""
+    identical draws (session 20). It costs 10-20 % of FLP's stage-2 sampling time."""
     import nutpie
     import pytensor
 
