@@ -26,11 +26,16 @@ SEED_MAX = 2**32 - 1
 _PathBase = type(Path())
 
 
-class OutputFile(_PathBase):
+class OutputPath(_PathBase):
+    """An output given on the command line (never one of the files a command reads). As such, one whose kind the
+    command itself tells apart and checks (``backtest --out``: a Markdown file, or with ``--rolling`` a folder)."""
+
+
+class OutputFile(OutputPath):
     """An output file given on the command line (``-`` where the command writes one CSV: standard output)."""
 
 
-class OutputDir(_PathBase):
+class OutputDir(OutputPath):
     """An output folder given on the command line."""
 
 
@@ -178,11 +183,11 @@ def input_file(text: str) -> Path:
     return path
 
 
-def path_text(text: str) -> Path:
-    """A non-empty path whose kind (file or folder) the command decides and checks itself."""
+def output_path(text: str) -> OutputPath:
+    """A non-empty output path whose kind (file or folder) the command decides and checks itself."""
     if not str(text).strip():
         raise argparse.ArgumentTypeError("the path is empty")
-    return Path(text)
+    return OutputPath(text)
 
 
 def output_file(text: str) -> OutputFile:

@@ -206,7 +206,7 @@ def input_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     return [
         (value, "--" + dest.replace("_", "-"))
         for dest, value in vars(args).items()
-        if isinstance(value, Path) and not isinstance(value, (at.OutputFile, at.OutputDir)) and value.is_file()
+        if isinstance(value, Path) and not isinstance(value, at.OutputPath) and value.is_file()
     ]
 
 

@@ -155,7 +155,7 @@ def add_backtest_parser(sub) -> None:
     add_benchmark_flags(p)  # --rolling: also chain each Bayesian prediction through the benchmark's mapping
     p.add_argument(
         "--out",
-        type=at.path_text,
+        type=at.output_path,
         help="Markdown (and .csv) to write (default reports/backtest.md); with --rolling a folder (reports/rolling)",
     )
     p.set_defaults(func=cmd_backtest)

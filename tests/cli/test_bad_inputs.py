@@ -18,6 +18,7 @@ the mark is removed.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import signal
@@ -1345,19 +1346,21 @@ def test_bad_input(argv, must, files, dirs, tmp_path, capsys):
     assert listing(tmp_path) == before, "files left behind"
 
 
-def registered_commands() -> list[str]:
-    """Every sub-command the parser registers ('predict', 'flp fit', 'data add', ...)."""
-    import argparse
-
+def registered_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Every sub-command the parser registers ('predict', 'flp fit', 'data add', ...), with its parser."""
     from bayes_perflaw.cli.main import build_parser
 
-    def walk(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str, argparse.ArgumentParser]]:
         subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         if not subs:
-            return [prefix.strip()]
+            return [(prefix.strip(), parser)]
         return [c for name, p in subs[0].choices.items() for c in walk(p, f"{prefix} {name}")]
 
-    return walk(build_parser(), "")
+    return dict(walk(build_parser(), ""))
+
+
+def registered_commands() -> list[str]:
+    return list(registered_parsers())
 
 
 GROUPS = {c.split()[0] for c in registered_commands() if " " in c}  # flp, map, data
@@ -1377,7 +1380,35 @@ def test_every_command_has_cases():
     assert min(counts[c] for c in commands) >= 4 and len(CASES) >= 100, counts
 
 
+def test_every_output_flag_is_typed_as_an_output():
+    """An --out / --output parsed as a plain path counted as a file the command reads once it existed, so rewriting
+    it was refused (``backtest --out reports/backtest.md`` failed in ``make models``, session 21)."""
+    from bayes_perflaw.cli.argtypes import OutputPath
+
+    flags = {
+        (command, action.option_strings[0]): action.type("x.csv")
+        for command, parser in registered_parsers().items()
+        for action in parser._actions
+        if action.dest in ("out", "output")
+    }
+    assert len(flags) >= 12, flags
+    assert {k: type(v).__name__ for k, v in flags.items() if not isinstance(v, OutputPath)} == {}
+
+
 # --- edge cases that must succeed -----------------------------------------------------------------
+
+
+def test_backtest_may_rewrite_its_existing_markdown(dirs, capsys):
+    """An existing --out file is an output to replace, not an input the command would destroy: the command goes on
+    to its fits (stopped here at the sampler)."""
+    _, out = dirs
+    (out / "bt.md").write_text("old\n")
+    (out / "bt.csv").write_text("old\n")
+    code, _, err = run(
+        ["backtest", "--split-date", "2024-04", "--variants", "plain", "--out", str(out / "bt.md")], capsys
+    )
+    assert code == 1 and "SamplingStarted: sampling started" in err, err  # main reports the fixture's stop
+    assert (out / "bt.md").read_text() == "old\n" and (out / "bt.csv").read_text() == "old\n"
 
 
 def _predict_one(params: str, out: Path, capsys) -> pd.Series:
