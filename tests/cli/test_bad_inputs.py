@@ -1632,3 +1632,47 @@ def test_fifo_refused_without_blocking(args, tmp_path):
     assert_contract(res.returncode, res.stderr, [(flag, "fifo.csv")])
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert listing(tmp_path) == ["fifo.csv", "good.csv"]
+
+
+def make_models_commands() -> list[list[str]]:
+    """The ``bayes-perflaw`` command lines of the Makefile's ``models`` target (continuation lines joined)."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    recipe = text.split("\nmodels:", 1)[1].split("\n\n", 1)[0]
+    return [shlex.split(line.split("bayes-perflaw", 1)[1]) for line in recipe.splitlines() if "bayes-perflaw " in line]
+
+
+MAKE_MODELS = [c for c in make_models_commands() if command_of(shlex.join(c)) != "report"]  # reports do not sample
+
+
+def test_make_models_has_its_fitting_commands():
+    assert len(MAKE_MODELS) >= 15 and {command_of(shlex.join(c)) for c in MAKE_MODELS} == {
+        "fit",
+        "backtest",
+        "flp fit",
+        "flp backtest",
+        "multibench fit",
+    }
+
+
+@pytest.mark.parametrize("argv", MAKE_MODELS, ids=[" ".join(c[:3]) for c in MAKE_MODELS])
+def test_make_models_commands_pass_their_input_checks(argv, tmp_path, monkeypatch, capsys):
+    """Each fitting command of ``make models``, run from the repository on its shipped files, gets past every input
+    and output check to its first fit (stopped there by the fixture; ``flp backtest`` of the shipped posterior fits
+    nothing and runs through): none refuses its own outputs. The outputs go to a copy of them under tmp_path."""
+    import shutil
+
+    monkeypatch.chdir(ROOT)
+    argv = list(argv)
+    at = argv.index("--out") + 1
+    shipped, copy = ROOT / argv[at], tmp_path / argv[at]
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if shipped.is_file():  # rewriting an existing output must be allowed
+        shutil.copy(shipped, copy)
+    elif shipped.is_dir():
+        copy.mkdir()
+    argv[at] = str(copy)
+    code, _, err = run(argv, capsys)
+    if code == 0:
+        assert argv[:2] == ["flp", "backtest"] and "--data" not in argv and "--variants" not in argv, err
+    else:
+        assert code == 1 and "SamplingStarted: sampling started" in err, err
