@@ -1109,12 +1109,6 @@ FLP_BACKTEST = [
         "option --out: the file flp_targets.csv of the output folder '{i}/flp_targets.csv' is also the --data file",
         files={"flp_targets.csv": "".join(LADDER_LINES[:3])},
     ),
-    case(
-        "backtest results table is its data",
-        "backtest --data {i}/t.csv --out {i}/t.md",
-        "option --out: the results table '{i}/t.csv' is also the --data file this command reads",
-        files={"t.csv": GOOD_CSV},
-    ),
     case("flp backtest prob 1.5", "flp backtest --prob 1.5 --out {o}/fb", "--prob"),
     case("flp backtest prob nan", "flp backtest --prob nan --out {o}/fb", "--prob"),
     case("flp backtest boot 0", "flp backtest --boot 0 --out {o}/fb", "--boot"),
