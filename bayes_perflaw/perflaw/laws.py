@@ -160,8 +160,16 @@ def perflaw_features(ln_n, ln_h, ln_d, ln_t_capped, q, ln_t_excess=0.0) -> np.nd
     return np.column_stack([ln_n, ln_h, ln_d, ln_t_capped, -np.asarray(q, dtype=float), ones, excess])
 
 
+def law_product(features: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """The unbounded law (recipes x draws, MMLU points before the link): ``features @ coefficients`` summed by
+    ``np.einsum``'s own loop, so each recipe's value is the same whatever the other rows. BLAS's product takes
+    another path for one row than for several (a recipe predicted alone differed from itself in a table in the
+    last bit, session 21); einsum is ~2x slower on this 7-term sum, which is not where prediction spends its time."""
+    return np.einsum("rk,kd->rd", features, coefficients)
+
+
 def perflaw_coefficients(w1, w2, w3, w4, b, gamma, kappa=0.0) -> np.ndarray:
-    """(7 x draws) coefficients so that ``perflaw_features(...) @ C`` is the unbounded law."""
+    """(7 x draws) coefficients so that ``perflaw_features(...) @ C`` is the unbounded law (:func:`law_product`)."""
     w1, w2, w3, w4, b, gamma = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (w1, w2, w3, w4, b, gamma))
     kappa = np.broadcast_to(np.asarray(kappa, dtype=float), w4.shape)
     return np.vstack([w1, w2, w3, w4, (w1 + w2 + w3 + w4) * gamma**2, b, w4 * kappa])

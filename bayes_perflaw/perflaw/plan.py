@@ -29,7 +29,7 @@ from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.metrics import sorted_quantiles
 from bayes_perflaw.core.posterior import Draws
 from bayes_perflaw.core.streams import RowNoise, keyed_normal, row_keys, stratified
-from bayes_perflaw.perflaw.laws import instability_q, perflaw_coefficients, perflaw_features
+from bayes_perflaw.perflaw.laws import instability_q, law_product, perflaw_coefficients, perflaw_features
 from bayes_perflaw.perflaw.predict import Noise, default_kind, to_scores
 from bayes_perflaw.perflaw.published import B_PAPER, W_PAPER
 
@@ -225,7 +225,7 @@ def plan(
         e = None
         if post is not None and noise:  # each plan's noise keyed by its grid index: independent of the chunking
             e = sigma[None, :] * eps.take(row_keys(idx, seed, "noise"))
-        draws = to_scores(feats @ coef, post, e)
+        draws = to_scores(law_product(feats, coef), post, e)
         if mapping is not None:  # scores on another benchmark: chain the MMLU draws through the mapping
             if draws.shape[1] == 1:
                 draws = np.repeat(draws, mapping.n_draws, axis=1)

@@ -30,6 +30,7 @@ from bayes_perflaw.perflaw.laws import (
     LawInputs,
     bounded_score_inplace,
     instability_q,
+    law_product,
     perflaw_coefficients,
     perflaw_features,
     perflaw_raw,
@@ -90,7 +91,8 @@ def raw_law(x: LawInputs, post: Draws) -> np.ndarray:
             q,
             np.maximum(ln_t - ln_s, 0.0),
         )
-        out[dense] = feats @ perflaw_coefficients(v["w1"], v["w2"], v["w3"], v["w4"], v["b"], v["gamma"], v["kappa"])
+        coef = perflaw_coefficients(v["w1"], v["w2"], v["w3"], v["w4"], v["b"], v["gamma"], v["kappa"])
+        out[dense] = law_product(feats, coef)
     if moe.any():
         xm = column_vectors(LawInputs(*(np.asarray(a)[moe] for a in x)))
         p = {k: v[k][None, :] for k in LAW_PARAMS}

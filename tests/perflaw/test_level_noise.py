@@ -64,11 +64,14 @@ def posts():
 
 def test_prediction_noise_follows_the_profile_row_by_row(posts):
     """With the mean fixed over draws, each row's interval around its mean scales by exactly the profile's factor
-    at that mean: small models (below 60 points) widen, large ones narrow; a row alone gets the same interval."""
+    at that mean, cut at the chance floor (25): small models (below 60 points) widen, large ones narrow; a row
+    alone gets the same interval."""
     base, level = posts
     cols = {"num_hidden_layers": 32, "hidden_size": 4096, "intermediate_size": 14336, "release": "2024-04"}
     rows = validate(
-        pd.DataFrame({"model": ["small", "large"], "tokens_T": [0.3, 15.0], "params_B": [2.0, 70.0], **cols}),
+        pd.DataFrame(
+            {"model": ["small", "large", "tiny"], "tokens_T": [0.3, 15.0, 0.05], "params_B": [2.0, 70.0, 1.0], **cols}
+        ),
         require_law_inputs=True,
     )
     plain, scaled = predict_bayes(rows, base, seed=3), predict_bayes(rows, level, seed=3)
@@ -76,9 +79,11 @@ def test_prediction_noise_follows_the_profile_row_by_row(posts):
     factor = level_scale(mean, -0.5, 0.1)
     hi = (scaled["mmlu_hi"] - mean).to_numpy()
     assert hi == pytest.approx((plain["mmlu_hi"] - mean).to_numpy() * factor, rel=1e-9)
-    # the lower end too where the chance floor (25) does not clip it
-    assert scaled["mmlu_lo"].iloc[1] - mean[1] == pytest.approx((plain["mmlu_lo"].iloc[1] - mean[1]) * factor[1])
-    assert scaled["mmlu_lo"].iloc[0] == 25.0 < plain["mmlu_lo"].iloc[0]
+    # the lower end too, cut at the floor; every row's plain interval clears the floor, the tiny one's scaled does not
+    lo = plain["mmlu_lo"].to_numpy()
+    assert (lo > 25.0).all()
+    assert scaled["mmlu_lo"].to_numpy() == pytest.approx(np.maximum(25.0, mean + (lo - mean) * factor), rel=1e-9)
+    assert scaled["mmlu_lo"].iloc[2] == 25.0 < scaled["mmlu_lo"].iloc[0]
     assert factor[0] > 1.0 > factor[1]
     alone = predict_bayes(rows.iloc[[1]].reset_index(drop=True), level, seed=3)
     assert alone["mmlu_hi"].iloc[0] == scaled["mmlu_hi"].iloc[1]
