@@ -74,7 +74,8 @@ def thin(post: Draws, n: int | None) -> Draws:
 
 def raw_law(x: LawInputs, post: Draws) -> np.ndarray:
     """The unbounded law (recipes x draws) for a design ``x`` (1-D arrays): dense rows as one matrix product
-    (:func:`laws.perflaw_features` @ :func:`laws.perflaw_coefficients`, as the planner), MoE rows through
+    (:func:`laws.law_product` of :func:`laws.perflaw_features` and :func:`laws.perflaw_coefficients`, as the
+    planner; bit-equal whatever the other rows), MoE rows through
     :func:`laws.perflaw_raw` (their equivalent size depends on the draw of beta)."""
     v = post.values
     moe = (np.asarray(x.dln_ffn) != 0) | (np.asarray(x.dln_params) != 0)
