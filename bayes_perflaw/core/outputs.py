@@ -233,7 +233,9 @@ def _write_utf8(stream, text: str) -> None:
         stream.write(text)
         return
     stream.flush()
-    buffer.write(text.encode("utf-8"))
+    data = memoryview(text.encode("utf-8"))
+    while data:  # a raw (unbuffered, PYTHONUNBUFFERED=1) stream may take part of a write: the rest follows, and a
+        data = data[buffer.write(data) :]  # reader that closed the pipe meanwhile raises BrokenPipeError (exit 141)
     buffer.flush()
 
 
