@@ -20,7 +20,8 @@ def run_configs(configs: list[tuple[str, dict]], ladders: dict[str, str | Path] 
     with the stage-2 elpd_loo (and, from the second configuration on, its paired difference from the first's with
     the difference's standard error), the fit's r_hat, ESS, divergences, seconds (compile and sampling, both
     stages; sampling alone), stage 2's leapfrog steps per draw and whether a stage was sampled again, and the
-    target's scores (flp.predict.summarise)."""
+    target's scores (flp.predict.summarise). A ``"model"`` entry of the keyword arguments names another class than
+    ``FLP`` (a subclass with its own stage 2)."""
     import arviz as az
     import numpy as np
 
@@ -35,7 +36,9 @@ def run_configs(configs: list[tuple[str, dict]], ladders: dict[str, str | Path] 
         first = None  # the first configuration's pointwise stage-2 elpd on this ladder
         for name, kwargs in configs:
             start = time.perf_counter()
-            model = FLP("chinchilla+logistic", **kwargs).fit(ladder, seed=1, progress=False)
+            cls = kwargs.get("model", FLP)
+            options = {k: v for k, v in kwargs.items() if k != "model"}
+            model = cls("chinchilla+logistic", **options).fit(ladder, seed=1, progress=False)
             seconds = time.perf_counter() - start
             report_fit(model, model.last_fit, log=lambda _: None)  # computes the LOO into the metadata
             d = model.meta["diagnostics"]
