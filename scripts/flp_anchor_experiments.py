@@ -72,7 +72,7 @@ def build_stage2_anchored(data: fm.FlpData, priors: dict):
 
     from bayes_perflaw.core.priors import create_variable
 
-    t_idx, r_idx = data.task_idx, data.run_idx
+    t_idx = data.task_idx
     with pm.Model(coords={"task": data.tasks, "feature": list(data.domains), "run": data.runs}) as model:
         u = [pm.Flat(name, dims="task") for name in ("u_acc", "u_drop", "u_share")]
         intercept, k, frac = link_from_anchors(*u, data.chances, xp=pt)
@@ -85,14 +85,8 @@ def build_stage2_anchored(data: fm.FlpData, priors: dict):
         slope = pm.Deterministic("slope", pt.stack([-k], axis=-1), dims=("task", "feature"))
         kappa = create_variable("kappa", priors["kappa"], dims="task")
         eta = intercept[t_idx] + pt.sum(slope[t_idx] * (data.features - data.centres[t_idx]), axis=-1)
-        dims = ("task", "run")
-        tau = create_variable("tau_run", priors["tau_run"], dims="task")
-        z = pm.ZeroSumNormal("run_effect_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
-        run_effect = pm.Deterministic("run_effect", tau[:, None] * z, dims=dims)
-        tau_s = create_variable("tau_slope", priors["tau_slope"], dims="task")
-        z_s = pm.ZeroSumNormal("run_slope_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
-        run_slope = pm.Deterministic("run_slope", tau_s[:, None] * z_s, dims=dims)
-        eta = eta + run_effect[t_idx, r_idx] + run_slope[t_idx, r_idx] * fm._distance(data)
+        level, slope_term = fm.run_effects(data, priors)
+        eta = eta + level + slope_term
         mean = pt.clip(fm.stage2_accuracy(eta, floor[t_idx], "logistic", xp=pt), 1e-4, 1 - 1e-4)
         y = fm.observed_accuracy(data)
         pm.Beta("stage2", alpha=mean * kappa[t_idx], beta=(1 - mean) * kappa[t_idx], observed=y)

@@ -70,7 +70,7 @@ def add_recipe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tokens", type=at.size_text("tokens"), help="training tokens with a unit: 15T, 15e12, 300B")
     g.add_argument("--params", type=at.size_text("params"), help="total parameters with a unit: 8B, 405e9, 135M")
     g.add_argument("--plain-ffn", action="store_true", help="non-gated FFN (2 matrices, d ~ 4h)")
-    g.add_argument("--experts", type=count, help="MoE: routed experts")
+    g.add_argument("--experts", type=at.integer(2), help="MoE: routed experts (at least 2)")
     g.add_argument("--experts-per-tok", type=count, help="MoE: routed experts per token")
     g.add_argument("--moe-ffn", type=count, help="MoE: width of one routed expert")
     g.add_argument("--shared-ffn", type=at.integer(0), help="MoE: total width of shared experts")
@@ -102,6 +102,71 @@ FLAG_OF_COLUMN = {
 }
 
 
+# every flag of the one-recipe group, and the architecture flags an --hf-config replaces
+RECIPE_FLAGS = {
+    "hf_config": "--hf-config",
+    "model": "--model",
+    "layers": "--layers",
+    "hidden": "--hidden",
+    "ffn": "--ffn",
+    "tokens": "--tokens",
+    "params": "--params",
+    "plain_ffn": "--plain-ffn",
+    "experts": "--experts",
+    "experts_per_tok": "--experts-per-tok",
+    "moe_ffn": "--moe-ffn",
+    "shared_ffn": "--shared-ffn",
+    "active_params": "--active-params",
+    "release": "--release",
+    "organization": "--organization",
+}
+ARCHITECTURE_FLAGS = ("layers", "hidden", "ffn", "plain_ffn", "experts", "experts_per_tok", "moe_ffn", "shared_ffn")
+MOE_ONLY_FLAGS = ("experts_per_tok", "moe_ffn", "shared_ffn", "active_params")
+
+
+def _given(args: argparse.Namespace, dests) -> list[str]:
+    """The recipe flags among ``dests`` that were given, as typed."""
+    return [RECIPE_FLAGS[d] for d in dests if getattr(args, d, None) not in (None, False)]
+
+
+def check_recipe_flags(args: argparse.Namespace) -> None:
+    """Refuse recipe flags that would be ignored: any of them beside --input (a table's rows carry their own
+    columns), architecture flags beside --hf-config (the config is the architecture), and MoE flags on a recipe
+    without --experts (a dense one)."""
+    if getattr(args, "input", None) is not None:
+        for flag in _given(args, RECIPE_FLAGS):
+            raise DataError(
+                "give either --input or a single recipe (flags / --hf-config), not both: with --input each row "
+                "carries its own columns",
+                column=flag,
+            )
+    if getattr(args, "hf_config", None) is not None:
+        for flag in _given(args, ARCHITECTURE_FLAGS):
+            raise DataError(f"the architecture comes from --hf-config {args.hf_config}: drop {flag}", column=flag)
+    elif getattr(args, "experts", None) is None:
+        for flag in _given(args, MOE_ONLY_FLAGS):
+            raise DataError("describes a mixture of experts: give --experts as well (or drop it)", column=flag)
+
+
+def _check_against_count(text: str | None, counted: float, column: str, config) -> None:
+    """A --params / --active-params given beside an --hf-config must agree with the count of the config's
+    architecture (billions) within the reference table's tolerance: a size that does not add up moves the
+    prediction, and ``data add`` refuses the same pair."""
+    from bayes_perflaw.core.units import parse_size
+    from bayes_perflaw.perflaw.checks import TOLERANCE
+
+    if text is None:
+        return
+    stated = parse_size(text, "params", bare_in_unit=False)
+    if abs(stated - counted) > TOLERANCE * stated:
+        flag = FLAG_OF_COLUMN[column]
+        raise DataError(
+            f"{text} but the architecture of --hf-config {config} counts {counted:.4g} B ({counted / stated - 1:+.0%}; "
+            f"more than {TOLERANCE:.0%} apart): drop {flag} to use the count, or fix it",
+            column=flag,
+        )
+
+
 def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
     """One recipe row from flags or --hf-config (None if neither), as a CSV would give it: sizes keep the text
     typed (``15T``), after checking that it reads as a size, so that the value is converted once."""
@@ -112,9 +177,16 @@ def recipe_from_args(args: argparse.Namespace) -> pd.DataFrame | None:
         cfg = load_config(args.hf_config)
         rec = recipe_from_config(cfg, source=str(args.hf_config))
         rec["params_estimated"] = args.params is None
+        if args.active_params is not None and rec.get("active_params_B") is None:
+            raise DataError(
+                f"--hf-config {args.hf_config} describes a dense model: drop --active-params", column="--active-params"
+            )
+        if args.tokens is None:  # the one input a config cannot hold
+            raise DataError(f"--hf-config {args.hf_config} gives the architecture; add --tokens", column="--tokens")
         name = config_model_name(cfg, args.hf_config)
         for column in ("params_B", "active_params_B"):  # estimates, replaced below by --params / --active-params
             if rec.get(column) is not None:
+                _check_against_count(sizes[column], rec[column], column, args.hf_config)
                 rec[column] = f"{rec[column]:.6g}"  # billions (a bare number in a _B column)
     elif args.layers is not None or args.hidden is not None:
         rec = {
@@ -147,9 +219,8 @@ def load_recipes(args: argparse.Namespace, *, require_mmlu: bool = False) -> tup
     from bayes_perflaw.core.tables import read_table
     from bayes_perflaw.perflaw.schema import validate
 
+    check_recipe_flags(args)
     row = recipe_from_args(args)
-    if args.input is not None and row is not None:
-        raise DataError("give either --input or a single recipe (flags / --hf-config), not both", column="--input")
     if args.input is not None:
         source = str(args.input)
         raw = read_table(args.input)
@@ -174,6 +245,9 @@ def variant_list(text: str, make) -> list[str]:
     names = [v.strip() for v in str(text).split(",") if v.strip()]
     if not names:
         raise DataError("give at least one variant", column="--variants")
+    for name in names:
+        if names.count(name) > 1:
+            raise DataError(f"variant {name!r} is listed twice", column="--variants")
     for name in names:
         try:
             make(name)
@@ -258,8 +332,10 @@ def add_benchmark_flags(p: argparse.ArgumentParser) -> None:
 
 
 def mapping_from_args(args: argparse.Namespace):
-    """The benchmark-mapping posterior for --benchmark (None for MMLU)."""
+    """The benchmark-mapping posterior for --benchmark (None for MMLU, where a --map-posterior is refused)."""
     if args.benchmark == "mmlu":
+        if getattr(args, "map_posterior", None) is not None:
+            raise DataError("a mapping is read only with --benchmark mmlu-pro or bbh", column="--map-posterior")
         return None
     from bayes_perflaw.benchmarks.model import BenchmarkMap
 

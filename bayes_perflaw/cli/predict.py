@@ -17,10 +17,12 @@ from bayes_perflaw.cli.common import (
     progress_bar,
     refuse_posterior_with_paper_law,
 )
+from bayes_perflaw.core.errors import DataError
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     refuse_posterior_with_paper_law(args)
+    _refuse_other_laws_flags(args)
     df, raw, source = load_recipes(args)
     if args.hf_config is not None:
         row = df.iloc[0]
@@ -42,13 +44,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         from bayes_perflaw.perflaw.predict import predict_paper, predict_paper_mapped, with_predictions
 
         if mapping is None:
-            out = predict_paper(df, gamma=args.gamma)
+            out = predict_paper(df, gamma=args.gamma or 1.0)
         else:
-            out = predict_paper_mapped(df, args.gamma, mapping, args.prob, args.seed)
+            out = predict_paper_mapped(df, args.gamma or 1.0, mapping, args.prob, args.seed)
         out = with_predictions(raw, out[[c for c in out.columns if c not in df.columns]])
     else:
         from bayes_perflaw.perflaw.model import PerformanceLaw
-        from bayes_perflaw.perflaw.predict import predict_bayes
+        from bayes_perflaw.perflaw.predict import DEFAULT_DRAWS, predict_bayes
+
+        draws = args.draws or DEFAULT_DRAWS
 
         post = PerformanceLaw.load(args.posterior).draws
         with progress_bar(len(df), "recipes", enabled=not args.no_progress) as step:
@@ -59,7 +63,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 noise=not args.no_noise,
                 seed=args.seed,
                 mapping=mapping,
-                draws=args.draws,
+                draws=draws,
                 keep=raw,
                 where=source,
                 progress=step,
@@ -67,7 +71,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         kind = "reported score" if not args.no_noise else "law mean (no observation noise)"
         if args.output is None:
             print(
-                f"# Bayesian law ({post.meta.get('variant')}, {min(args.draws, post.n_draws)} of {post.n_draws} "
+                f"# Bayesian law ({post.meta.get('variant')}, {min(draws, post.n_draws)} of {post.n_draws} "
                 f"draws from {args.posterior}); {args.prob:.0%} equal-tailed interval for the {kind}"
             )
     if mapping is not None and args.output is None:
@@ -78,6 +82,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     cols += [c for c in ("release_assumed", "organization_effect") if c in out.columns]
     emit(out, args.output, cols)
     return 0
+
+
+def _refuse_other_laws_flags(args: argparse.Namespace) -> None:
+    """A flag of the other law is a mistake, not ignored: --gamma belongs to --law paper, --draws and --no-noise to
+    the Bayesian law (the published law gives one point per recipe)."""
+    if args.law == "paper":
+        for flag, given in (("--draws", args.draws is not None), ("--no-noise", args.no_noise)):
+            if given:
+                raise DataError("the published law (--law paper) gives one point per recipe: drop it", column=flag)
+    elif args.gamma is not None:
+        raise DataError("the precision loss of the published law: use it with --law paper", column="--gamma")
 
 
 def add_parser(sub) -> None:
@@ -94,15 +109,17 @@ def add_parser(sub) -> None:
         "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
     )
     p.add_argument("--prob", type=at.probability, default=0.9, help="interval probability (default 0.9)")
-    p.add_argument("--no-noise", action="store_true", help="interval for the law's mean, without evaluation noise")
+    p.add_argument(
+        "--no-noise", action="store_true", help="Bayesian law: interval for the law's mean, without evaluation noise"
+    )
     p.add_argument("--seed", type=at.seed, default=DEFAULT_SEED, help="seed of the predictive draws")
     p.add_argument(
         "--draws",
         type=at.integer(1),
-        default=DEFAULT_DRAWS,
-        help=f"posterior draws used, thinned evenly (default {DEFAULT_DRAWS}; more: less Monte Carlo error, slower)",
+        help=f"Bayesian law: posterior draws used, thinned evenly (default {DEFAULT_DRAWS}; more: less Monte Carlo "
+        "error, slower)",
     )
-    p.add_argument("--gamma", type=at.gamma, default=1.0, help="precision loss for --law paper (default 1)")
+    p.add_argument("--gamma", type=at.gamma, help="precision loss for --law paper (default 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (shown on a terminal for big inputs)")
     add_benchmark_flags(p)
     add_recipe_flags(p)

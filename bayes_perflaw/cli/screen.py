@@ -16,6 +16,11 @@ from bayes_perflaw.core.errors import DataError
 
 def cmd_screen(args: argparse.Namespace) -> int:
     """Flag reported scores that do not fit their recipe (or, with --benchmarks, the model's other scores)."""
+    if not args.refit:  # the sampling flags configure --refit's fit: without it they would be ignored
+        for dest in ("sampler", "chains", "draws", "tune", "seed", "priors", "no_progress"):
+            if getattr(args, dest) not in (None, False):
+                flag = "--" + dest.replace("_", "-")
+                raise DataError("configures --refit's fit of the mixture: add --refit or drop it", column=flag)
     if args.benchmarks is not None:
         return _screen_benchmarks(args)
     from bayes_perflaw.benchmarks.mapping import column
@@ -24,6 +29,8 @@ def cmd_screen(args: argparse.Namespace) -> int:
     from bayes_perflaw.screening.screen import screen_table, screen_table_mapped
 
     score = "mmlu" if args.benchmark == "mmlu" else column(args.benchmark)
+    if score == "mmlu":
+        mapping_from_args(args)  # refuses a --map-posterior, read only for another benchmark
     if args.refit and score != "mmlu":
         raise DataError(
             "--refit fits the mixture on MMLU scores; screen other benchmarks with the shipped posterior",
@@ -88,7 +95,11 @@ def _screen_benchmarks(args: argparse.Namespace) -> int:
     from bayes_perflaw.screening.model import Screening
 
     benches = check_benchmarks([b.strip() for b in args.benchmarks.split(",")])
-    for flag, bad in (("--refit", args.refit), ("--benchmark", args.benchmark != "mmlu")):
+    for flag, bad in (
+        ("--refit", args.refit),
+        ("--benchmark", args.benchmark != "mmlu"),
+        ("--map-posterior", args.map_posterior is not None),
+    ):
         if bad:
             raise DataError(
                 "not with --benchmarks (the multi-benchmark screen uses its shipped posterior)", column=flag
@@ -176,7 +187,10 @@ def add_parser(sub) -> None:
     p.add_argument("--prob", type=at.probability, default=0.9, help="interval probability (default 0.9)")
     p.add_argument("--refit", action="store_true", help="fit the mixture to this table instead of the shipped one")
     g = p.add_argument_group("--refit: sampling")
-    add_sampling_flags(g, seed_help="--refit: seed")
+    add_sampling_flags(g, seed_help="--refit: seed (default 1)")
     g.add_argument("--no-progress", action="store_true", help="--refit: no progress bar")
+    # unset unless typed, so that a sampling flag without --refit is refused; --refit's fit takes the model's
+    # sampler defaults (nutpie, 4 chains x 1000 draws, 1000 tuning steps, seed 1) for the rest
+    p.set_defaults(sampler=None, chains=None, draws=None, tune=None, seed=None)
     add_benchmark_flags(p)
     p.set_defaults(func=cmd_screen)

@@ -46,6 +46,8 @@ class BayesModel:
     presets: ClassVar[tuple[str, ...]] = ("default",)
     sampler_defaults: ClassVar[SamplerConfig] = SamplerConfig()
     drop_vars: ClassVar[tuple[str, ...]] = ()  # deterministics recomputed in NumPy, not stored
+    # parameters fixed by default (no prior whose support could be checked): name -> (low, high, what it is)
+    fixed_ranges: ClassVar[dict[str, tuple[float, float, str]]] = {}
 
     def __init__(self, variant: str | None = None, priors: dict[str, Any] | None = None, preset: str | None = None):
         self.variant = self.parse_variant(self.default_variant if variant is None else variant)
@@ -141,7 +143,7 @@ class BayesModel:
         an unusable override is a one-line :class:`DataError` naming the parameter before any compilation or
         sampling. Returns ``self``; checked once."""
         if not self._priors_checked:
-            priors_mod.check_buildable(self.priors, self.default_priors(), self.changed_priors())
+            priors_mod.check_buildable(self.priors, self.default_priors(), self.changed_priors(), self.fixed_ranges)
             self._priors_checked = True
         return self
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MONTH_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
-MONTH_MESSAGE = "must be a month YYYY-MM (or a date YYYY-MM-DD)"
+MONTH_PATTERN = r"^20(1[5-9]|[2-9]\d)-(0[1-9]|1[0-2])$"  # 2015-01 to 2099-12: before 2015 no language model
+# the laws describe was released (GPT-1: 2018), so 1900-01 is a typo, not 240 half-year steps before the data
+MONTH_MESSAGE = "must be a month YYYY-MM from 2015-01 to 2099-12 (or a date YYYY-MM-DD)"
 
 
 def to_months(text: pd.Series) -> tuple[pd.Series, np.ndarray]:

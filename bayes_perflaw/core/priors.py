@@ -89,13 +89,26 @@ def changed(defaults: dict[str, Any], config: dict[str, Any]) -> list[str]:
     return [name for name, value in config.items() if defaults.get(name) != value]
 
 
-def check_buildable(config: dict[str, Any], defaults: dict[str, Any], names: list[str]) -> None:
+def check_buildable(
+    config: dict[str, Any],
+    defaults: dict[str, Any],
+    names: list[str],
+    fixed_ranges: dict[str, tuple[float, float, str]] | None = None,
+) -> None:
     """Build each prior in ``names`` alone in a scratch PyMC model (fit path: imports PyMC): an unknown
     distribution, parameter or transform, or a prior with no finite log-density at its starting value (e.g. a
     negative scale), is a :class:`DataError` naming the parameter; so is a fixed value outside the support of the
-    parameter's default prior (its boundary allowed: ``floor_frac`` 0 puts FLP's floor at chance)."""
+    parameter's default prior (its boundary allowed: ``floor_frac`` 0 puts FLP's floor at chance), or, for a
+    parameter fixed by default, outside its ``fixed_ranges`` entry ``(low, high, what it is)`` (closed)."""
     if not names:
         return
+    for name in names:
+        value, allowed = config[name], (fixed_ranges or {}).get(name)
+        if allowed is not None and is_fixed(value) and not allowed[0] <= float(value) <= allowed[1]:
+            low, high, what = allowed
+            raise DataError(
+                f"fixed value {float(value):g} is outside [{low:g}, {high:g}] ({what})", column=name, field="parameter"
+            )
     import numpy as np
     import pymc as pm
 

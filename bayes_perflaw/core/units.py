@@ -8,7 +8,9 @@ Rules (the same for tokens and parameters):
 * a plain number below 1e6 is read in the column's unit when it has one (``tokens_T``: trillions,
   ``params_B``: billions) and is ambiguous otherwise (command-line flags), which is an error;
 * zero, negative, NaN and infinite sizes are errors, and so are sizes beyond ``LARGEST`` (1e21 tokens, 1e18
-  parameters: a thousand times anything trained), which would only overflow the arithmetic downstream.
+  parameters: a thousand times anything trained), which would only overflow the arithmetic downstream, and
+  below ``SMALLEST`` (a million tokens or parameters: no language model the laws describe is smaller, and a
+  typo such as ``1e-30`` would otherwise give a prediction at chance without a word).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 TARGET = {"tokens": (1e12, "T"), "params": (1e9, "B")}
 ABSOLUTE_MIN = 1e6
 LARGEST = {"tokens": 1e21, "params": 1e18}  # absolute counts
+SMALLEST = {"tokens": 1e6, "params": 1e6}  # absolute counts
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]?)\s*$")
 
 
@@ -64,6 +67,8 @@ def parse_size(value: object, kind: str, *, bare_in_unit: bool = True) -> float:
     if count is not None:
         if count > LARGEST[kind]:
             raise UnitError(f"{kind} count {value!r} is implausibly large (more than {LARGEST[kind]:.0e})")
+        if count < SMALLEST[kind]:
+            raise UnitError(f"{kind} count {value!r} is implausibly small (fewer than {SMALLEST[kind]:.0e})")
         return count / scale
     raise UnitError(
         f"{value!r} is ambiguous for a {kind} count: give a unit (e.g. '{number:g}{unit}') "

@@ -82,7 +82,8 @@ def stage2_accuracy(eta, chance, link: str, xp: Any = np, ceiling=1.0):
         lo = ACC_MIN + _softplus(SOFT * (eta - ACC_MIN), xp) / SOFT
         return lo - _softplus(SOFT * (lo - ACC_MAX), xp) / SOFT
     if link == "logistic":
-        return chance + (ceiling - chance) / (1.0 + xp.exp(-eta))
+        with np.errstate(over="ignore"):  # exp(-eta) = inf far below the curve: 1 / (1 + inf) = 0, the floor
+            return chance + (ceiling - chance) / (1.0 + xp.exp(-eta))
     raise ValueError(f"unknown stage-2 link {link!r}")
 
 

@@ -206,13 +206,31 @@ def _distance(data: FlpData) -> np.ndarray:
     return data.features[:, 0] - data.centres[data.task_idx, 0]
 
 
+def run_effects(data: FlpData, priors: dict[str, Any]):
+    """Stage 2's run effects on the link's scale, one per checkpoint row (inside a PyMC model): each run's level
+    deviation (scale ``tau_run``) and its slope deviation (``tau_slope``) times the row's distance from its task's
+    centre, as two terms (added to the linear predictor in that order, as the shipped posteriors were sampled);
+    zero-sum over runs, non-centred."""
+    import pymc as pm
+
+    dims = ("task", "run")
+    tau = create_variable("tau_run", priors["tau_run"], dims="task")
+    z = pm.ZeroSumNormal("run_effect_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
+    run_effect = pm.Deterministic("run_effect", tau[:, None] * z, dims=dims)
+    tau_s = create_variable("tau_slope", priors["tau_slope"], dims="task")
+    z_s = pm.ZeroSumNormal("run_slope_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
+    run_slope = pm.Deterministic("run_slope", tau_s[:, None] * z_s, dims=dims)
+    t_idx, r_idx = data.task_idx, data.run_idx
+    return run_effect[t_idx, r_idx], run_slope[t_idx, r_idx] * _distance(data)
+
+
 def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any], likelihood: str = DEFAULT_LIKELIHOOD):
     """Stage 2: accuracy of the thinned checkpoints from their losses, with run effects; Beta or logit-normal
     likelihood (:data:`LIKELIHOODS`)."""
     import pymc as pm
     import pytensor.tensor as pt
 
-    t_idx, r_idx, runs = data.task_idx, data.run_idx, data.runs
+    t_idx, runs = data.task_idx, data.runs
     with pm.Model(coords={"task": data.tasks, "feature": list(data.domains), "run": runs}) as model:
         intercept = create_variable("intercept", priors["intercept"], dims="task")
         first = (
@@ -237,14 +255,8 @@ def build_stage2(data: FlpData, stage2: str, priors: dict[str, Any], likelihood:
         # identified apart from the Beta noise, which then is the between-run scatter: none.
         eta = intercept[t_idx] + pt.sum(slope[t_idx] * (data.features - data.centres[t_idx]), axis=-1)
         if data.run_effects:
-            dims = ("task", "run")
-            tau = create_variable("tau_run", priors["tau_run"], dims="task")
-            z = pm.ZeroSumNormal("run_effect_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
-            run_effect = pm.Deterministic("run_effect", tau[:, None] * z, dims=dims)
-            tau_s = create_variable("tau_slope", priors["tau_slope"], dims="task")
-            z_s = pm.ZeroSumNormal("run_slope_z", sigma=1.0, dims=dims, n_zerosum_axes=1)
-            run_slope = pm.Deterministic("run_slope", tau_s[:, None] * z_s, dims=dims)
-            eta = eta + run_effect[t_idx, r_idx] + run_slope[t_idx, r_idx] * _distance(data)
+            level, slope_term = run_effects(data, priors)
+            eta = eta + level + slope_term
         ceiling = ceiling if isinstance(ceiling, float) else ceiling[t_idx]
         mean = pt.clip(stage2_accuracy(eta, floor[t_idx], stage2, xp=pt, ceiling=ceiling), 1e-4, 1 - 1e-4)
         y = observed_accuracy(data)

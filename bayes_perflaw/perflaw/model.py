@@ -67,6 +67,10 @@ class PerformanceLaw(BayesModel):
     default_variant: ClassVar[str] = DEFAULT_VARIANT
     presets: ClassVar[tuple[str, ...]] = tuple(PRESETS)
     drop_vars: ClassVar[tuple[str, ...]] = ("mu", "era_step")  # recomputed in NumPy / an internal step
+    fixed_ranges: ClassVar[dict[str, tuple[float, float, str]]] = {
+        "kappa": (0.0, 1.0, "the over-training return, a fraction"),
+        "nu": (1.0, 1e6, "the Student-t's degrees of freedom, at least 1"),
+    }
 
     @classmethod
     def parse_variant(cls, name: str) -> LawVariant:

@@ -49,6 +49,9 @@ COLUMNS = (
 )
 
 
+MAX_FLOPS = 1e35  # the --flops flag's bound: a thousand times any training run's budget
+
+
 def budget_flops(
     flops: float | None = None,
     *,
@@ -67,6 +70,11 @@ def budget_flops(
         if not 0 < mfu <= 1:
             raise DataError(f"must be a fraction in (0, 1], got {mfu}", column="--mfu")
         flops = tflops * 1e12 * 86400 * mfu * gpus * days
+        if not 0 < flops <= MAX_FLOPS:  # each flag in range, their product not (or not a float)
+            raise DataError(
+                f"--gpus x --tflops x 1e12 x 86400 x --mfu x --days gives {flops:g} FLOPs, outside (0, {MAX_FLOPS:g}]",
+                column="--gpus",
+            )
     if not np.isfinite(flops) or flops <= 0:
         raise DataError(f"the budget must be a positive number of FLOPs, got {flops}", column="--flops")
     return float(flops)

@@ -15,7 +15,7 @@ import pandas as pd
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.months import MONTH_MESSAGE, to_months
 from bayes_perflaw.core.tables import check_unique_models
-from bayes_perflaw.core.units import parse_size
+from bayes_perflaw.core.units import SMALLEST, TARGET, parse_size
 
 MISSING = {"", "nan", "na", "n/a", "null", "none"}
 SOURCE_KINDS = ("developer", "third-party")  # who reported a score (the fit has a noise scale per kind)
@@ -193,6 +193,10 @@ def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | N
             _raise(f"must be > 0 ({col.unit}), got {text.iloc[i]}", source, df, i, col.name)
         for i in np.flatnonzero(present & (values > col.hi)):
             _raise(f"implausibly large ({values[i]:g} {col.unit}; at most {col.hi:g})", source, df, i, col.name)
+        if col.kind in ("tokens", "params"):  # a million tokens or parameters, in the column's unit
+            least = SMALLEST[col.kind] / TARGET[col.kind][0]
+            for i in np.flatnonzero(present & (values < least)):
+                _raise(f"implausibly small ({values[i]:g} {col.unit}; at least {least:g})", source, df, i, col.name)
     if col.kind == "int":
         for i in np.flatnonzero(present & (values != np.round(values))):
             _raise(f"must be a whole number, got {text.iloc[i]}", source, df, i, col.name)

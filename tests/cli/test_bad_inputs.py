@@ -456,8 +456,74 @@ PREDICT = [
     case(
         "predict hf-config without --tokens",
         "predict --hf-config {i}/c.json --output {o}/p.csv",
-        ("--tokens", "tokens_T"),
+        "option --tokens: --hf-config",
+        "add --tokens",
         files={"c.json": HF_LLAMA},
+    ),
+    # flags that would be ignored (a fuzz session, session 22): refused, naming the flag
+    *[
+        case(f"predict --input with {flag}", f"predict --input {{i}}/good.csv {flag} {value}", f"option {flag}:")
+        for flag, value in (("--release", "2024-01"), ("--organization", "Meta"), ("--model", "x"), ("--tokens", "15T"))
+    ],
+    case(
+        "predict MoE flag on a dense recipe",
+        f"predict {RECIPE} --active-params 2B",
+        "option --active-params: describes a mixture of experts: give --experts",
+    ),
+    case("predict one expert", f"predict {RECIPE} --experts 1", "--experts", ">= 2"),
+    case(
+        "predict hf-config with an architecture flag",
+        "predict --hf-config {i}/c.json --tokens 15T --layers 3",
+        "option --layers: the architecture comes from --hf-config",
+        files={"c.json": HF_LLAMA},
+    ),
+    case(
+        "predict hf-config with --params that does not add up",
+        "predict --hf-config {i}/c.json --tokens 15T --params 70B",
+        "option --params: 70B but the architecture",
+        "counts 8.03 B",
+        files={"c.json": HF_LLAMA},
+    ),
+    case(
+        "predict dense hf-config with --active-params",
+        "predict --hf-config {i}/c.json --tokens 15T --active-params 2B",
+        "option --active-params:",
+        "dense model",
+        files={"c.json": HF_LLAMA},
+    ),
+    case("predict --gamma with the Bayesian law", f"predict {RECIPE} --gamma 2", "option --gamma:", "--law paper"),
+    case("predict --draws with the published law", f"predict {RECIPE} --law paper --draws 5", "option --draws:"),
+    case("predict --no-noise with the published law", f"predict {RECIPE} --law paper --no-noise", "option --no-noise:"),
+    case(
+        "predict --map-posterior for MMLU",
+        "predict --input {i}/good.csv --map-posterior {m}/perflaw.nc",
+        "option --map-posterior: a mapping is read only with --benchmark mmlu-pro or bbh",
+    ),
+    case("predict release 1900", f"predict {RECIPE} --release 1900-01", "--release", "from 2015-01"),
+    case("predict tokens 1e-300T", f"predict {RECIPE.replace('15T', '1e-300T')}", "--tokens", "implausibly small"),
+    case(
+        "predict csv tokens_T 1e-30",
+        "predict --input {i}/t.csv",
+        "t.csv",
+        "row 1",
+        "tokens_T",
+        "implausibly small",
+        files={"t.csv": csv(LAW_H, "a,32,4096,14336,1e-30,8")},
+    ),
+    case(
+        "predict csv params_B 1e-9",
+        "predict --input {i}/t.csv",
+        "t.csv",
+        "params_B",
+        "implausibly small",
+        files={"t.csv": csv(LAW_H, "a,32,4096,14336,15,1e-9")},
+    ),
+    case(
+        "predict csv release 1900",
+        "predict --input {i}/t.csv",
+        "t.csv",
+        "release",
+        files={"t.csv": csv(LAW_H + ",release", "a,32,4096,14336,15,8,1900-01")},
     ),
 ]
 
@@ -565,6 +631,12 @@ VALIDATE = [
 ]
 
 PLAN = [
+    case(
+        "plan hardware budget overflows",
+        "plan --gpus 1e300 --tflops 1e300 --mfu 1 --days 1e300",
+        "option --gpus:",
+        "gives inf FLOPs",
+    ),
     case("plan prob 1.5", "plan --flops 1e24 --prob 1.5", "--prob"),
     case("plan prob nan", "plan --flops 1e24 --prob nan", "--prob"),
     case("plan prob 0", "plan --flops 1e24 --prob 0", "--prob"),
@@ -633,6 +705,24 @@ PLAN = [
 ]
 
 FIT = [
+    case(
+        "fit priors kappa 5",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        "parameter 'kappa': fixed value 5 is outside [0, 1]",
+        files={"p.json": '{"kappa": 5}'},
+    ),
+    case(
+        "fit priors kappa -0.5",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        "parameter 'kappa': fixed value -0.5 is outside [0, 1]",
+        files={"p.json": '{"kappa": -0.5}'},
+    ),
+    case(
+        "fit priors nu 0",
+        "fit --priors {i}/p.json --out {o}/f.nc",
+        "parameter 'nu': fixed value 0 is outside [1, 1e+06]",
+        files={"p.json": '{"nu": 0}'},
+    ),
     case("fit chains 0", "fit --chains 0 --out {o}/f.nc", "--chains"),
     case("fit chains 65", "fit --chains 65 --out {o}/f.nc", "--chains"),
     case("fit draws -1", "fit --draws -1 --out {o}/f.nc", "--draws"),
@@ -786,6 +876,30 @@ FIT = [
 ]
 
 SCREEN = [
+    *[
+        case(
+            f"screen {flag} without --refit",
+            f"screen --input {{i}}/good.csv {flag}",
+            f"option {flag.split()[0]}: configures --refit",
+        )
+        for flag in ("--draws 5", "--seed 3", "--sampler pymc", "--chains 2", "--tune 10", "--no-progress")
+    ],
+    case(
+        "screen --priors without --refit",
+        "screen --input {i}/good.csv --priors {i}/p.json",
+        "option --priors: configures --refit",
+        files={"p.json": '{"kappa": '},
+    ),
+    case(
+        "screen --map-posterior for MMLU",
+        "screen --input {i}/good.csv --map-posterior {m}/perflaw.nc",
+        "option --map-posterior: a mapping is read only",
+    ),
+    case(
+        "screen benchmarks with --map-posterior",
+        "screen --input {i}/good.csv --benchmarks mmlu,arc_c --map-posterior {m}/perflaw.nc",
+        "option --map-posterior: not with --benchmarks",
+    ),
     case("screen benchmarks nosuch", "screen --input {i}/good.csv --benchmarks mmlu,nosuch", "--benchmarks", "nosuch"),
     case("screen benchmarks empty", "screen --input {i}/good.csv --benchmarks ,", "--benchmarks"),
     case(
@@ -803,7 +917,8 @@ SCREEN = [
     case(
         "screen benchmarks bad release month",
         "screen --input {i}/t.csv --benchmarks mmlu,arc_c --output {o}/s.csv",
-        "t.csv, row 1 (model 'm1'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-13'",
+        "t.csv, row 1 (model 'm1'), column 'release': must be a month YYYY-MM from 2015-01 to 2099-12 (or a date "
+        "YYYY-MM-DD), got '2024-13'",
         files={"t.csv": csv("model,mmlu,arc_c,release", "m1,60,55,2024-13")},
     ),
     case(
@@ -920,6 +1035,7 @@ REPORT = [
 ]
 
 BACKTEST = [
+    case("backtest variant twice", "backtest --variants era,era --out {o}/b.md", "--variants", "'era' is listed twice"),
     case(
         "backtest results table is its data",
         "backtest --data {i}/t.csv --out {i}/t.md",
@@ -1009,6 +1125,9 @@ BACKTEST = [
 ]
 
 FLP_PREDICT = [
+    case(
+        "flp predict params 1K", "flp predict --params 1K --tokens 4T --task mmlu_rc", "--params", "implausibly small"
+    ),
     case("flp predict params 1e308", "flp predict --params 1e308 --tokens 4T", "--params"),
     case("flp predict params without tokens", "flp predict --params 7B", "--tokens"),
     case("flp predict prob 1.5", "flp predict --params 7B --tokens 4T --prob 1.5", "--prob"),

@@ -137,7 +137,8 @@ def test_release_errors_name_file_row_model_and_column():
     with pytest.raises(DataError) as err:
         read_scores(_table(model=["a", "b"], mmlu=[50.0, 60.0], release=["2024-07", "2024-02-30"]), release=True)
     assert str(err.value) == (
-        "claims.csv, row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), "
+        "claims.csv, row 2 (model 'b'), column 'release': must be a month YYYY-MM from 2015-01 to 2099-12 (or a "
+        "date YYYY-MM-DD), "
         "got '2024-02-30'"
     )
     ten = _table(model=list("abcdefghij"), mmlu=np.linspace(30, 70, 10), params_B=range(1, 11), tokens_T=2)

@@ -52,7 +52,8 @@ BAD_TABLES = [
         "bad month",
         [A, B.replace("2024-04", "2024-13")],
         {},
-        ", row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-13'",
+        ", row 2 (model 'b'), column 'release': must be a month YYYY-MM from 2015-01 to 2099-12 (or a date "
+        "YYYY-MM-DD), got '2024-13'",
     ),
     (
         "first bad unit in row order",
@@ -322,7 +323,8 @@ def test_a_release_date_is_read_as_its_month(tmp_path):
     with pytest.raises(DataError) as err:
         read_validated(path)
     assert str(err.value) == (
-        f"{path}, row 2 (model 'b'), column 'release': must be a month YYYY-MM (or a date YYYY-MM-DD), got '2024-02-30'"
+        f"{path}, row 2 (model 'b'), column 'release': must be a month YYYY-MM from 2015-01 to 2099-12 (or a "
+        "date YYYY-MM-DD), got '2024-02-30'"
     )
 
 
@@ -335,4 +337,4 @@ def test_release_flag_takes_a_month_or_a_date():
     for bad in ("2025-13", "2025-02-30", "2025-4", "April 2025"):
         with pytest.raises(argparse.ArgumentTypeError) as err:
             month(bad)
-        assert "must be a month YYYY-MM (or a date YYYY-MM-DD)" in str(err.value)
+        assert "must be a month YYYY-MM from 2015-01 to 2099-12 (or a date YYYY-MM-DD)" in str(err.value)
