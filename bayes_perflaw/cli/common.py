@@ -267,6 +267,18 @@ def flag_errors(columns: dict[str, str], source: str):
         raise
 
 
+def check_interval_draws(draws: int, prob: float) -> None:
+    """Refuse --draws too few to put a draw in each tail of the --prob interval (n (1 - prob) / 2 >= 1): with
+    fewer, its ends are the extreme draws (one draw: an interval of width 0 called 90 %)."""
+    import math
+
+    least = math.ceil(2.0 / (1.0 - prob) - 1e-9)
+    if draws < least:
+        raise DataError(
+            f"{draws} draws leave no draw in the tails of a {prob:g} interval: give at least {least}", column="--draws"
+        )
+
+
 def refuse_posterior_with_paper_law(args: argparse.Namespace) -> None:
     """``--law paper`` reads no posterior: a --posterior other than the default is a mistake, not ignored."""
     from bayes_perflaw.core.paths import default_posterior

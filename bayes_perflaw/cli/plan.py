@@ -8,7 +8,12 @@ import sys
 import pandas as pd
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import add_benchmark_flags, mapping_from_args, refuse_posterior_with_paper_law
+from bayes_perflaw.cli.common import (
+    add_benchmark_flags,
+    check_interval_draws,
+    mapping_from_args,
+    refuse_posterior_with_paper_law,
+)
 from bayes_perflaw.core.errors import DataError
 
 MAX_PLANS = 10_000_000  # about 10 minutes with 1,000 draws on two cores (reports/benchmarks.md)
@@ -17,6 +22,8 @@ MAX_PLANS = 10_000_000  # about 10 minutes with 1,000 draws on two cores (report
 def cmd_plan(args: argparse.Namespace) -> int:
     """Rank architectures and token counts under a compute budget."""
     refuse_posterior_with_paper_law(args)
+    if args.law == "bayes":
+        check_interval_draws(args.draws, args.prob)
     from bayes_perflaw.core.outputs import csv_appender
     from bayes_perflaw.perflaw.plan import Grid, budget_flops, plan
     from bayes_perflaw.perflaw.predict import thin

@@ -11,6 +11,7 @@ from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import (
     add_benchmark_flags,
     add_recipe_flags,
+    check_interval_draws,
     emit,
     load_recipes,
     mapping_from_args,
@@ -53,6 +54,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         from bayes_perflaw.perflaw.predict import DEFAULT_DRAWS, predict_bayes
 
         draws = args.draws or DEFAULT_DRAWS
+        check_interval_draws(draws, args.prob)
 
         post = PerformanceLaw.load(args.posterior).draws
         with progress_bar(len(df), "recipes", enabled=not args.no_progress) as step:
