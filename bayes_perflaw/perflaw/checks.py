@@ -2,7 +2,8 @@
 
 * **parameter count**: recomputed from the architecture (:func:`architecture_params`) and compared with the
   stated ``params_B`` (and ``active_params_B``): within ``TOLERANCE`` (3 %) or the row's ``confidence`` must say
-  so (contain "params");
+  so (contain "params"); where it cannot be recounted (no vocabulary or heads), ``params_B`` must lie within the
+  bounds the layers allow (:func:`params_bounds`);
 * **MoE fields** consistent: experts per token <= experts and active < total for an MoE row; a dense row has
   none of the MoE fields (a missing field is a gap the fit skips, reported by ``validate``);
 * **sources**: every number has its source column filled (architecture, tokens, MMLU);
@@ -118,6 +119,30 @@ def architecture_params(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return total, np.where(moe, active, np.nan)
 
 
+VOCAB_MAX = 1_000_000  # a vocabulary no model exceeds (Gemma: 262,144): the upper bound's embeddings
+
+
+def params_bounds(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(least, most) total parameters in billions that the architecture allows where :func:`architecture_params`
+    cannot count (no vocabulary, heads or key/value heads): at least the FFNs alone; at most the FFNs, attention
+    of 8 h^2 per layer (Q, K, V, O each up to twice h x h: heads x head size may exceed h, as in Gemma; PaLM's is
+    below it) and untied embeddings of ``VOCAB_MAX`` tokens. NaN where the layers, width or FFN are missing."""
+    n, h = _num(df, "num_hidden_layers"), _num(df, "hidden_size")
+    gated = _flag(df, "ffn_gated", True)
+    mats = np.where(gated, 3.0, 2.0)
+    experts = np.nan_to_num(_num(df, "num_experts", 0.0))
+    moe = experts > 1
+    shared = np.nan_to_num(_num(df, "shared_intermediate_size", 0.0))
+    ffn = np.where(
+        moe,
+        experts * mats * h * _num(df, "moe_intermediate_size") + mats * h * shared + h * experts,
+        mats * h * _num(df, "intermediate_size"),
+    )
+    least = n * ffn / 1e9
+    most = (n * (8 * h * h + ffn) + 2 * VOCAB_MAX * h) / 1e9
+    return least, most
+
+
 def recount_mismatches(table: pd.DataFrame, tolerance: float = TOLERANCE) -> list[tuple[int, str, float, float, float]]:
     """(row index, column, stated, recomputed, relative difference) where :func:`architecture_params` differs from
     ``params_B`` or ``active_params_B`` by more than ``tolerance`` (relative difference > 0: the architecture
@@ -159,6 +184,21 @@ def check_table(table: pd.DataFrame, *, cutoff: str | None = None, tolerance: fl
                 column,
                 f"stated {stated:g} B but the architecture gives {recomputed:.3g} B "
                 f"({rel:+.1%}; more than {tolerance:.0%}): fix the row or say so in 'confidence'",
+            )
+    # where the count is impossible (no vocabulary or heads), the stated size must lie within what the layers allow
+    least, most = params_bounds(table)
+    stated, counted = _num(table, "params_B"), architecture_params(table)[0]
+    for i in np.flatnonzero(np.isnan(counted) & np.isfinite(stated) & np.isfinite(least)):
+        if "params" in confidence.iloc[i]:
+            continue
+        if stated[i] < least[i] * (1 - tolerance):
+            add(i, "params_B", f"stated {stated[i]:g} B but the FFNs alone hold {least[i]:.3g} B")
+        elif stated[i] > most[i] * (1 + tolerance):
+            add(
+                i,
+                "params_B",
+                f"stated {stated[i]:g} B but the architecture holds at most {most[i]:.3g} B (attention 8 h^2 per "
+                f"layer, untied embeddings of {VOCAB_MAX:,} tokens); fix the row or say so in 'confidence'",
             )
     experts, per_tok = _num(table, "num_experts", 0.0), _num(table, "num_experts_per_tok", 0.0)
     moe = np.nan_to_num(experts) > 1  # a missing MoE field is a gap (``validate``'s law_gaps), not a contradiction

@@ -76,3 +76,22 @@ def test_each_check_names_row_model_and_column():
 def test_normalised_names():
     assert normalised_name("Llama 3 8B") == normalised_name("llama-3-8b") == "llama38b"
     assert normalised_name("Qwen2.5-7B") != normalised_name("Qwen2-57B")
+
+
+def test_size_without_vocabulary_is_held_within_the_layers_bounds():
+    from bayes_perflaw.perflaw.checks import params_bounds
+
+    no_vocab = {**LLAMA3_8B, "vocab_size": ""}
+    # FFNs alone: 32 x 3 x 4096 x 14336 = 5,637,144,576; at most that + 32 x 8 x 4096^2 + 2 x 1e6 x 4096
+    # = 5,637,144,576 + 4,294,967,296 + 8,192,000,000 = 18,124,111,872
+    least, most = params_bounds(table(no_vocab))
+    assert least[0] * 1e9 == pytest.approx(5_637_144_576)
+    assert most[0] * 1e9 == pytest.approx(18_124_111_872)
+    ok = {**no_vocab, "model": "ok"}  # 8.03 B: inside the bounds, not recountable, so not judged further
+    too_big = {**no_vocab, "model": "too big", "params_B": "240"}
+    too_small = {**no_vocab, "model": "too small", "params_B": "5"}
+    excused = {**too_big, "model": "excused", "confidence": "low; params as reported"}
+    problems = check_table(table(ok, too_big, too_small, excused))
+    assert [(p.row, p.model, p.column) for p in problems] == [(2, "too big", "params_B"), (3, "too small", "params_B")]
+    assert "stated 240 B but the architecture holds at most 18.1 B" in str(problems[0])
+    assert "stated 5 B but the FFNs alone hold 5.64 B" in str(problems[1])
