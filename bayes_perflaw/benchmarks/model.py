@@ -96,6 +96,9 @@ class BenchmarkMap(BayesModel):
         for c in ("model", "mmlu", col):
             if c not in table.columns:
                 raise DataError(f"missing required column {c!r}", source=source, column=c)
+        names = table["model"].astype("string").str.strip().fillna("")
+        for i in np.flatnonzero((names == "").to_numpy())[:1]:
+            raise DataError("every row needs a model name", source=source, row=int(i) + 1, column="model")
         values = {}
         for c in ("mmlu", col):
             num = pd.to_numeric(table[c], errors="coerce")
@@ -110,6 +113,21 @@ class BenchmarkMap(BayesModel):
                     column=c,
                 )
             values[c] = num.to_numpy(dtype=float)
+            if len(num) >= 3 and num.max() <= 1.0:
+                raise DataError(
+                    "every score is at most 1: looks like fractions; give percent (e.g. 65.2, not 0.652)",
+                    source=source,
+                    column=c,
+                )
+        floor = BENCHMARKS[self.benchmark]["floor"]
+        below = values[col] < floor - 2.0 if floor is not None else np.zeros(len(table), dtype=bool)
+        if below.sum() > 0.1 * len(below):  # a raw accuracy sits at or above chance, up to noise
+            raise DataError(
+                f"{below.sum()} of {len(below)} scores lie more than 2 points below the {floor:g} % chance floor: a "
+                "normalised scale (the leaderboard's display)? give raw accuracy in percent",
+                source=source,
+                column=col,
+            )
         if len(table) < MIN_ROWS:
             raise DataError(f"only {len(table)} rows (need at least {MIN_ROWS} to fit a mapping)", source=source)
         check_unique_models(table["model"].astype(str).str.strip(), source)  # each row is one observation

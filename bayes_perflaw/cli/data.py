@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import emit
+from bayes_perflaw.cli.common import emit, refuse_posterior_with_paper_law
 from bayes_perflaw.core.errors import DataError
 
 
@@ -28,6 +28,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.predict import predict_bayes, predict_paper
     from bayes_perflaw.perflaw.schema import law_gaps, read_validated
 
+    refuse_posterior_with_paper_law(args)
+    if args.law == "bayes" and args.gamma is not None:
+        raise DataError("the precision loss of the published law: use it with --law paper", column="--gamma")
+    gamma = 1.0 if args.gamma is None else args.gamma
     df = read_validated(args.data, require_law_inputs=False)
     if "mmlu" not in df.columns:
         raise DataError("missing required column 'mmlu' (the reported score to compare with)", source=str(args.data))
@@ -39,7 +43,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"skipped {model}: lacks {gap or 'mmlu'}")
     table = df[usable].reset_index(drop=True)
     if args.law == "paper":
-        out, what = predict_paper(table, gamma=args.gamma), f"published law (gamma={args.gamma:g})"
+        out, what = predict_paper(table, gamma=gamma), f"published law (gamma={gamma:g})"
     else:
         from bayes_perflaw.perflaw.model import PerformanceLaw
 
@@ -70,6 +74,6 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--posterior", type=at.input_file, default=default_posterior(), help="posterior file (default: shipped)"
     )
-    p.add_argument("--gamma", type=at.gamma, default=1.0, help="precision loss for --law paper (default 1)")
+    p.add_argument("--gamma", type=at.gamma, help="precision loss for --law paper (default 1)")
     p.add_argument("--output", type=at.output_csv, help="CSV to write ('-': standard output; default: print)")
     p.set_defaults(func=cmd_evaluate)

@@ -24,6 +24,7 @@ from bayes_perflaw.cli.common import (
 from bayes_perflaw.core.errors import DataError
 
 SPLIT_DATE = "2024-04"  # backtest's default date split (YYYY-MM)
+ROLLING_START = "2023-01"  # backtest --rolling's first origin (YYYY-MM)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -55,6 +56,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.split_date is not None and (args.holdout or args.rolling):
         other = "--holdout" if args.holdout else "--rolling"
         raise DataError(f"a date split and {other} exclude each other: drop one", column="--split-date")
+    if not args.rolling:
+        given = (("--start", args.start is not None), ("--bayes-only", args.bayes_only))
+        for flag, bad in (*given, ("--map-posterior", args.map_posterior is not None)):
+            if bad:
+                raise DataError("applies to the rolling backtest only: add --rolling or drop it", column=flag)
+    elif args.holdout:
+        raise DataError("the rolling backtest holds out each origin's later models: drop --holdout", column="--holdout")
     if args.rolling:
         return _rolling(args, variants, priors, sampling)
     split_date = args.split_date or SPLIT_DATE
@@ -91,7 +99,7 @@ def _rolling(args: argparse.Namespace, variants: list[str], priors: dict, sampli
         load_reference(args.data),
         variants=variants,
         priors=priors,
-        start=args.start,
+        start=args.start or ROLLING_START,
         sampling={**sampling, "progress": False},
         methods_extra=not args.bayes_only,
         mapping=mapping_from_args(args),
@@ -150,7 +158,7 @@ def add_backtest_parser(sub) -> None:
         action="store_true",
         help="rolling-origin backtest: origins every 3 months from --start, predict the next 6 months",
     )
-    p.add_argument("--start", type=at.month, default="2023-01", help="--rolling: first origin (default 2023-01)")
+    p.add_argument("--start", type=at.month, help=f"--rolling: first origin (default {ROLLING_START})")
     p.add_argument("--bayes-only", action="store_true", help="--rolling: skip the published law and least squares")
     add_benchmark_flags(p)  # --rolling: also chain each Bayesian prediction through the benchmark's mapping
     p.add_argument(

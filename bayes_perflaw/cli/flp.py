@@ -41,7 +41,14 @@ def default_flp_posterior() -> Path:
 
 
 def _roles(text: str) -> tuple[str, ...]:
-    return tuple(r.strip() for r in text.split(",") if r.strip())
+    """The comma-separated --roles, each a role of the ladder schema (an unknown one would fit nothing)."""
+    from bayes_perflaw.flp.ladder import ROLES
+
+    roles = tuple(r.strip() for r in text.split(",") if r.strip())
+    for role in roles:
+        if role not in ROLES:
+            raise DataError(f"unknown role {role!r}; roles are {list(ROLES)}", column="--roles")
+    return roles
 
 
 def _options(args: argparse.Namespace) -> dict:
@@ -89,6 +96,8 @@ def cmd_flp_backtest(args: argparse.Namespace) -> int:
     from bayes_perflaw.flp.backtest import backtest_markdown, run_backtest
     from bayes_perflaw.flp.model import FLP
 
+    if args.refit and Path(args.posterior) != Path(default_flp_posterior()):
+        raise DataError("--refit samples every variant anew and reads no posterior: drop one", column="--posterior")
     with priors_file_errors(args):
         overrides = overrides_from_args(args)
         variants = variant_list(args.variants, lambda v: FLP(v, overrides, **_options(args)))

@@ -8,7 +8,15 @@ from bayes_perflaw.cli import argtypes as at
 from bayes_perflaw.cli.common import check_written_in
 
 # every fixed name a report of any kind writes into its folder (the multibench report adds figures)
-REPORT_FILES = ("index.html", "summary.csv", "residuals.csv", "benchmarks.csv", "loadings.csv", "capability.csv")
+REPORT_FILES = (  # every file a report writes into --out (the multi-benchmark one's figures as PNG files beside it)
+    "index.html",
+    "summary.csv",
+    "residuals.csv",
+    "benchmarks.csv",
+    "loadings.csv",
+    "capability.csv",
+    *(f"{name}.png" for name in ("energy", "priors", "loadings", "scores")),
+)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

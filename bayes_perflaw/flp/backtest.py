@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bayes_perflaw.core.errors import DataError
@@ -76,6 +77,15 @@ def run_backtest(
     df = read_ladder(data_path)
     if not (df["role"] == "target").any():
         raise DataError("no rows with role 'target' to predict", source=str(data_path), column="role")
+    fitted = set(df.loc[df["role"] != "target", "task"])
+    for i in np.flatnonzero(((df["role"] == "target") & ~df["task"].isin(fitted)).to_numpy())[:1]:
+        raise DataError(
+            f"task {df['task'].iloc[i]!r} of a target run is in no fitted run: nothing can predict it",
+            source=str(data_path),
+            row=int(i) + 1,
+            model=str(df["run"].iloc[i]),
+            column="task",
+        )
     tables, fits = [], []
     for v in variants:
         values, meta = posterior_for(data_path, v, margin=margin, roles=roles, log=log, **reuse)

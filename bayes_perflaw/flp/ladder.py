@@ -102,7 +102,11 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
     if missing:
         raise DataError(f"missing required column {missing[0]!r}", source=source, column=missing[0])
     df = raw.copy()
-    role = df["role"].astype(str).str.strip()
+    for c in ("run", "task", "role"):  # names compared as typed but for surrounding spaces
+        df[c] = df[c].astype("string").str.strip().fillna("")
+        for i in np.flatnonzero((df[c] == "").to_numpy())[:1]:
+            raise DataError("is empty", source=source, row=int(i) + 1, model=str(df["run"].iloc[i]), column=c)
+    role = df["role"]
     for i in np.flatnonzero(~role.isin(ROLES).to_numpy())[:1]:  # a misspelt role would silently drop its rows
         raise DataError(
             f"must be one of {list(ROLES)}, got {df['role'].iloc[i]!r}",
@@ -138,7 +142,45 @@ def check_ladder(raw: pd.DataFrame, source: str = "ladder") -> pd.DataFrame:
                     column=c,
                 )
         df[c] = num
+    _check_consistency(df, source)
     return df
+
+
+def _check_consistency(df: pd.DataFrame, source: str) -> None:
+    """What must agree between rows: one row per (run, step, task); a run in one role with one parameter count,
+    whole non-negative steps and tokens that do not fall as the steps rise; one chance level per task and task
+    names that differ in more than case; ``flops`` the documented 6 N D (within a factor of 2)."""
+
+    def fail(i: int, column: str, message: str) -> None:
+        raise DataError(message, source=source, row=int(i) + 1, model=str(df["run"].iloc[i]), column=column)
+
+    step = df["step"].to_numpy(dtype=float)
+    for i in np.flatnonzero((step < 0) | (step != np.round(step)))[:1]:
+        fail(i, "step", f"must be a whole number >= 0, got {step[i]:g}")
+    key = ["run", "step", "task"]
+    for i in np.flatnonzero(df.duplicated(key).to_numpy())[:1]:
+        first = int(
+            np.flatnonzero(df.duplicated(key, keep=False).to_numpy() & (df[key] == df[key].iloc[i]).all(axis=1))[0]
+        )
+        fail(i, "step", f"step {step[i]:g} of task {df['task'].iloc[i]!r} is given twice (first in row {first + 1})")
+    for column in ("role", "n_params"):
+        for i in np.flatnonzero(df.groupby("run")[column].transform("nunique").to_numpy() > 1)[:1]:
+            fail(i, column, f"run {df['run'].iloc[i]!r} has more than one {column}")
+    positions = np.argsort(step, kind="stable")  # row positions by step; within each run the tokens must not fall
+    ordered = df.iloc[positions]
+    for j in np.flatnonzero(ordered.groupby("run")["tokens"].diff().to_numpy() < 0)[:1]:
+        fail(positions[j], "tokens", "fewer tokens than at an earlier step of the same run")
+    for i in np.flatnonzero(df.groupby("task")["chance"].transform("nunique").to_numpy() > 1)[:1]:
+        fail(i, "chance", f"task {df['task'].iloc[i]!r} has more than one chance level")
+    folded: dict[str, str] = {}
+    for i, task in enumerate(df["task"]):
+        seen = folded.setdefault(task.lower(), task)
+        if seen != task:
+            fail(i, "task", f"{task!r} and {seen!r} differ only in case: one task or two?")
+    six_nd = 6.0 * df["n_params"].to_numpy(dtype=float) * df["tokens"].to_numpy(dtype=float)
+    ratio = df["flops"].to_numpy(dtype=float) / six_nd
+    for i in np.flatnonzero((ratio > 2.0) | (ratio < 0.5))[:1]:
+        fail(i, "flops", f"is {ratio[i]:.3g} x 6 N D (n_params x tokens x 6), documented as 6 N D")
 
 
 def task_centre(features: np.ndarray, centre: float | None) -> np.ndarray:
@@ -184,7 +226,11 @@ def prepare(
         keep = np.unique(np.linspace(0, len(g) - 1, min(per_run, len(g))).round().astype(int))
         parts.append(g.iloc[keep])
     if not parts:
-        raise DataError(f"no checkpoint is above chance + {margin} on any task; lower --margin")
+        raise DataError(
+            f"no checkpoint of the fitted runs is above chance + {margin} on any task; lower --margin",
+            source=source,
+            column="accuracy",
+        )
     stage2 = pd.concat(parts, ignore_index=True)[["run", "step", "task", *cols, "accuracy", "chance"]]
     counts = stage2.groupby("task").size()
     tasks = sorted(counts[counts >= 3].index)

@@ -11,6 +11,7 @@ indicator of an unknown release (its standardised year then 0); :data:`RELEASE_C
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,11 @@ def implausibly_low(source: str, bench: str, scores: np.ndarray, models: list[st
     )
 
 
+def _folded(name: object) -> str:
+    """A column name without case, spaces and punctuation ('ARC-C' -> 'arcc')."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
 def read_scores(
     table: pd.DataFrame, benches: list[str] | None = None, *, require_columns: bool = False, release: bool = False
 ) -> ScoreTable:
@@ -106,6 +112,14 @@ def read_scores(
         if table["model"].iloc[i] is None or pd.isna(table["model"].iloc[i]) or not m.strip():
             raise _cell_error(source, i, "", "model", "every row needs a model name")
     check_unique_models(pd.Series([m.strip() for m in models]), source)
+    spelled = {_folded(b): b for b in BENCHMARKS}
+    for c in table.columns:  # 'arc-c' or 'GSM8K' would be read as an unknown column and silently left out
+        if c not in BENCHMARKS and _folded(c) in spelled:
+            raise DataError(
+                f"looks like benchmark {spelled[_folded(c)]!r}: benchmark columns are named exactly",
+                source=source,
+                column=c,
+            )
     if benches is None:
         benches = [b for b in ORDER if b in table.columns]
     elif require_columns:

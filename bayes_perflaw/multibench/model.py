@@ -22,10 +22,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.priors import create_variable, spec
 from bayes_perflaw.core.sampling import SamplerConfig
 from bayes_perflaw.multibench.benchmarks import (
+    ANCHORS,
     BENCHMARKS,
     assemble_loadings,
     bounded_score,
@@ -35,7 +37,7 @@ from bayes_perflaw.multibench.benchmarks import (
     reflection_signs,
     student_t_logp,
 )
-from bayes_perflaw.multibench.data import RELEASE_COLUMN, FitData, covariate_names, fit_data
+from bayes_perflaw.multibench.data import MIN_SCORES, RELEASE_COLUMN, FitData, covariate_names, fit_data
 
 GLOBALS = ("a", "lam_pos", "lam_free", "sigma", "ceiling_frac", "floor_frac", "beta", "nu", "noise_level", "drift")
 
@@ -127,7 +129,16 @@ class MultiBench(BayesModel):
         return data_dir() / "multibench.csv"
 
     def prepare(self, table: pd.DataFrame) -> FitData:
-        return fit_data(table, release=release_time(self.variant))
+        data = fit_data(table, release=release_time(self.variant))
+        for j, anchor in enumerate(ANCHORS[: self.k]):  # each factor's sign is read from its anchor after sampling
+            if anchor not in data.table.benches:
+                raise DataError(
+                    f"needs at least {MIN_SCORES} {anchor} scores: factor {j + 1} of {self.k} is anchored on it "
+                    f"(fit fewer factors, or add the column named exactly {anchor!r})",
+                    source=table.attrs.get("source", "table"),
+                    column=anchor,
+                )
+        return data
 
     def _coords(self, data: FitData) -> dict[str, list]:
         benches = data.table.benches

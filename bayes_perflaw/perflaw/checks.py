@@ -206,7 +206,13 @@ def check_table(table: pd.DataFrame, *, cutoff: str | None = None, tolerance: fl
         add(i, "num_experts_per_tok", f"{per_tok[i]:g} experts per token but only {experts[i]:g} experts")
     for i in np.flatnonzero(moe & (_num(table, "active_params_B") >= _num(table, "params_B"))):
         add(i, "active_params_B", "active parameters must be fewer than the total")
-    for column in ("num_experts_per_tok", "moe_intermediate_size", "active_params_B"):
+    for column in (
+        "num_experts_per_tok",
+        "moe_intermediate_size",
+        "shared_intermediate_size",
+        "shared_experts",
+        "active_params_B",
+    ):
         for i in np.flatnonzero(~moe & np.isfinite(_num(table, column))):
             add(i, column, "a dense row (no experts) has no MoE field")
     for source in dict.fromkeys(SOURCES.values()):

@@ -203,8 +203,19 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise DataError(f"not UTF-8 text (byte {err.start}: {err.reason})", source=source) from None
     if not text.strip():
         raise DataError("empty file, not a JSON config", source=source)
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:  # json keeps the last of a repeated key silently
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise DataError(f"{key!r} is given twice in one object", source=source, column=key)
+            out[key] = value
+        return out
+
     try:
-        cfg = json.loads(text)
+        cfg = json.loads(text, object_pairs_hook=unique)
+    except DataError:
+        raise
     except (ValueError, RecursionError) as err:  # JSONDecodeError, over-long integers, deep nesting
         raise DataError(f"not a valid JSON config ({err})", source=source) from None
     if not isinstance(cfg, dict):

@@ -188,6 +188,8 @@ def _parse_column(raw: pd.Series, col: Column, df: pd.DataFrame, source: str | N
     if col.kind == "score":
         for i in np.flatnonzero(present & ((values < col.lo) | (values > col.hi))):
             _raise(f"must be between {col.lo:g} and {col.hi:g} (percent), got {values[i]:g}", source, df, i, col.name)
+        for i in np.flatnonzero(present & (values > 0.0) & (values <= 1.0)):  # chance is 10-25 %: never <= 1 %
+            _raise(f"{values[i]:g} looks like a fraction: give percent (e.g. 66.5, not 0.665)", source, df, i, col.name)
     else:
         for i in np.flatnonzero(present & (values <= col.lo)):
             _raise(f"must be > 0 ({col.unit}), got {text.iloc[i]}", source, df, i, col.name)

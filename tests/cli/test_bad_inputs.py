@@ -71,6 +71,16 @@ def ladder_with(row: int, column: str, value: str) -> str:
     return "".join(lines)
 
 
+MULTIBENCH_LINES = (ROOT / "data" / "multibench.csv").read_text().splitlines(keepends=True)
+MAP_LINES = (ROOT / "data" / "benchmark_map.csv").read_text().splitlines(keepends=True)
+
+
+def renamed_header(lines: list[str], old: str, new: str) -> str:
+    """A committed table with one header name replaced."""
+    header = ",".join(new if c == old else c for c in lines[0].rstrip("\n").split(","))
+    return header + "\n" + "".join(lines[1:])
+
+
 def truncated(src: Path, n: int) -> Callable[[Path], None]:
     return lambda p: p.write_bytes(src.read_bytes()[:n])
 
@@ -534,6 +544,18 @@ PREDICT = [
 ]
 
 EVALUATE = [
+    case(
+        "evaluate paper law with a posterior",
+        "evaluate --law paper --posterior {m}/screen.nc",
+        "option --posterior: --law paper uses the published constants",
+    ),
+    case("evaluate gamma with the Bayesian law", "evaluate --gamma 5", "option --gamma:", "--law paper"),
+    case(
+        "evaluate mmlu as a fraction",
+        "evaluate --data {i}/t.csv",
+        "t.csv, row 1 (model 'a'), column 'mmlu': 0.65 looks like a fraction",
+        files={"t.csv": csv(LAW_H + ",mmlu", "a,32,4096,14336,15,8,0.65")},
+    ),
     case(
         "evaluate output is its data",
         "evaluate --data {i}/good.csv --output {i}/good.csv",
@@ -1042,6 +1064,20 @@ REPORT = [
 ]
 
 BACKTEST = [
+    *[
+        case(
+            f"backtest {flag} without --rolling",
+            f"backtest {flag} --out {{o}}/b.md",
+            f"option {flag.split()[0]}:",
+            "--rolling",
+        )
+        for flag in ("--start 2023-06", "--bayes-only", "--map-posterior {m}/map-bbh.nc")
+    ],
+    case(
+        "backtest rolling with a holdout",
+        "backtest --rolling --holdout {i}/good.csv --out {o}/r",
+        "option --holdout: the rolling backtest holds out",
+    ),
     case("backtest variant twice", "backtest --variants era,era --out {o}/b.md", "--variants", "'era' is listed twice"),
     case(
         "backtest results table is its data",
@@ -1169,6 +1205,20 @@ FLP_PREDICT = [
 ]
 
 FLP_FIT = [
+    case("flp fit roles with an unknown one", "flp fit --roles ladder,foo --out {o}/flp.nc", "--roles", "'foo'"),
+    case(
+        "flp fit run given twice at a step",
+        "flp fit --data {i}/lad.csv --out {o}/flp.nc",
+        "lad.csv, row 3 (model '190M-0.5xC'), column 'step': step 150 of task 'mmlu_rc' is given twice "
+        "(first in row 2)",
+        files={"lad.csv": "".join(LADDER_LINES[:3]) + LADDER_LINES[2]},
+    ),
+    case(
+        "flp fit negative step",
+        "flp fit --data {i}/lad.csv --out {o}/flp.nc",
+        "lad.csv, row 2 (model '190M-0.5xC'), column 'step': must be a whole number >= 0, got -150",
+        files={"lad.csv": ladder_with(2, "step", "-150")},
+    ),
     case("flp fit margin -5", "flp fit --margin -5 --out {o}/flp.nc", "--margin"),
     case("flp fit margin 1", "flp fit --margin 1 --out {o}/flp.nc", "--margin"),
     case("flp fit margin nan", "flp fit --margin nan --out {o}/flp.nc", "--margin"),
@@ -1230,6 +1280,11 @@ FLP_FIT = [
 
 FLP_BACKTEST = [
     case(
+        "flp backtest refit with a posterior",
+        "flp backtest --refit --posterior {m}/perflaw.nc --out {o}/b",
+        "option --posterior: --refit samples every variant anew",
+    ),
+    case(
         "flp backtest output folder holds its data",
         "flp backtest --data {i}/flp_targets.csv --out {i}",
         "option --out: the file flp_targets.csv of the output folder '{i}/flp_targets.csv' is also the --data file",
@@ -1263,6 +1318,28 @@ FLP_BACKTEST = [
 ]
 
 MAP_FIT = [
+    case(
+        "map fit scores as fractions",
+        "map fit --data {i}/b.csv --out {o}/m.nc",
+        "b.csv, column 'mmlu': every score is at most 1: looks like fractions",
+        files={
+            "b.csv": csv("model,mmlu,mmlu_pro", *[f"m{k},{0.40 + k / 100:.2f},{0.15 + k / 100:.2f}" for k in range(9)])
+        },
+    ),
+    case(
+        "map fit normalised mmlu-pro",
+        "map fit --data {i}/b.csv --out {o}/m.nc",
+        "b.csv, column 'mmlu_pro': 3 of 9 scores lie more than 2 points below the 10 % chance floor",
+        files={"b.csv": csv("model,mmlu,mmlu_pro", *[f"m{k},{40 + k},{3 + 2 * k}" for k in range(9)])},
+    ),
+    case(
+        "map fit empty model name",
+        "map fit --data {i}/b.csv --out {o}/m.nc",
+        "b.csv, row 3, column 'model': every row needs a model name",
+        files={
+            "b.csv": csv("model,mmlu,mmlu_pro", *[f"{'' if k == 2 else f'm{k}'},{40 + k},{15 + k}" for k in range(9)])
+        },
+    ),
     case("map fit benchmark nosuch", "map fit --benchmark nosuch --out {o}/m.nc", "--benchmark"),
     case("map fit data missing", "map fit --data {i}/nope.csv --out {o}/m.nc", "nope.csv"),
     case(
@@ -1312,6 +1389,12 @@ ADD = (
     "--organization o --source https://example.org --table {o}/t.csv"
 )
 DATA = [
+    case(
+        "data add config with a key twice",
+        ADD.replace("{r}/tests/fixtures/hf/llama3_8b.json", "{i}/c.json"),
+        "c.json, column 'hidden_size': 'hidden_size' is given twice in one object",
+        files={"c.json": HF_LLAMA.replace('"hidden_size": 4096,', '"hidden_size": 4096, "hidden_size": 2048,')},
+    ),
     case("data check missing", "data check {i}/nope.csv", "nope.csv"),
     case("data check directory", "data check {i}", "table"),
     case(
@@ -1357,6 +1440,18 @@ DATA = [
 ]
 
 MULTIBENCH_FIT = [
+    case(
+        "multibench fit benchmark column misspelt",
+        "multibench fit --data {i}/mb.csv --out {o}/m.nc",
+        "mb.csv, column 'GSM8K': looks like benchmark 'gsm8k': benchmark columns are named exactly",
+        files={"mb.csv": renamed_header(MULTIBENCH_LINES, "gsm8k", "GSM8K")},
+    ),
+    case(
+        "multibench fit anchor missing",
+        "multibench fit --data {i}/mb.csv --out {o}/m.nc",
+        "mb.csv, column 'gsm8k': needs at least 10 gsm8k scores: factor 2 of 2 is anchored on it",
+        files={"mb.csv": renamed_header(MULTIBENCH_LINES, "gsm8k", "gsm8k_old")},
+    ),
     case("multibench fit variant nosuch", "multibench fit --variant k9 --out {o}/m.nc", "--variant", "k9"),
     case("multibench fit variant empty", "multibench fit --variant '' --out {o}/m.nc", "unknown variant ''"),
     case("multibench fit draws 0", "multibench fit --draws 0 --out {o}/m.nc", "--draws"),
@@ -1516,6 +1611,18 @@ def test_every_output_flag_is_typed_as_an_output():
 
 
 # --- edge cases that must succeed -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("png", ["energy.png", "priors.png", "loadings.png", "scores.png"])
+def test_multibench_report_checks_its_figures_before_work(png, dirs, capsys):
+    """A multi-benchmark report writes its figures beside index.html: a figure's name taken by a folder is refused
+    before any plotting (it failed after ~15 s and left the other PNG files)."""
+    _, out = dirs
+    (out / "r" / png).mkdir(parents=True)
+    before = listing(out)
+    code, _, err = run(["report", "--posterior", str(MODELS / "multibench.nc"), "--out", str(out / "r")], capsys)
+    assert_contract(code, err, [f"file {png} of the output folder", "--out"])
+    assert listing(out) == before
 
 
 def test_backtest_may_rewrite_its_existing_markdown(dirs, capsys):

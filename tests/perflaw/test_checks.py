@@ -95,3 +95,10 @@ def test_size_without_vocabulary_is_held_within_the_layers_bounds():
     assert [(p.row, p.model, p.column) for p in problems] == [(2, "too big", "params_B"), (3, "too small", "params_B")]
     assert "stated 240 B but the architecture holds at most 18.1 B" in str(problems[0])
     assert "stated 5 B but the FFNs alone hold 5.64 B" in str(problems[1])
+
+
+def test_dense_row_with_shared_expert_fields_is_a_contradiction():
+    shared = {**LLAMA3_8B, "model": "shared width", "shared_intermediate_size": "1024"}
+    problems = check_table(table(LLAMA3_8B, shared))
+    assert [(p.row, p.model, p.column) for p in problems] == [(2, "shared width", "shared_intermediate_size")]
+    assert "a dense row (no experts) has no MoE field" in str(problems[0])
