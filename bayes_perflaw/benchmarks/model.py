@@ -18,7 +18,7 @@ from bayes_perflaw.benchmarks.mapping import BENCHMARKS, chain, column, map_mean
 from bayes_perflaw.core.errors import DataError
 from bayes_perflaw.core.model import BayesModel
 from bayes_perflaw.core.priors import create_variable, spec
-from bayes_perflaw.core.tables import check_unique_models
+from bayes_perflaw.core.tables import check_model_names, check_percent_scale
 
 
 def priors_for(benchmark: str, variant: str) -> dict[str, Any]:
@@ -96,9 +96,7 @@ class BenchmarkMap(BayesModel):
         for c in ("model", "mmlu", col):
             if c not in table.columns:
                 raise DataError(f"missing required column {c!r}", source=source, column=c)
-        names = table["model"].astype("string").str.strip().fillna("")
-        for i in np.flatnonzero((names == "").to_numpy())[:1]:
-            raise DataError("every row needs a model name", source=source, row=int(i) + 1, column="model")
+        check_model_names(table["model"], source)  # each row is one observation
         values = {}
         for c in ("mmlu", col):
             num = pd.to_numeric(table[c], errors="coerce")
@@ -113,12 +111,7 @@ class BenchmarkMap(BayesModel):
                     column=c,
                 )
             values[c] = num.to_numpy(dtype=float)
-            if len(num) >= 3 and num.max() <= 1.0:
-                raise DataError(
-                    "every score is at most 1: looks like fractions; give percent (e.g. 65.2, not 0.652)",
-                    source=source,
-                    column=c,
-                )
+            check_percent_scale(values[c], source, c)
         floor = BENCHMARKS[self.benchmark]["floor"]
         below = values[col] < floor - 2.0 if floor is not None else np.zeros(len(table), dtype=bool)
         if below.sum() > 0.1 * len(below):  # a raw accuracy sits at or above chance, up to noise
@@ -130,7 +123,6 @@ class BenchmarkMap(BayesModel):
             )
         if len(table) < MIN_ROWS:
             raise DataError(f"only {len(table)} rows (need at least {MIN_ROWS} to fit a mapping)", source=source)
-        check_unique_models(table["model"].astype(str).str.strip(), source)  # each row is one observation
         return MapData(table["model"].astype(str).tolist(), values["mmlu"], values[col])
 
     def build(self, data: MapData):

@@ -279,6 +279,16 @@ def check_interval_draws(draws: int, prob: float) -> None:
         )
 
 
+def law_gamma(args: argparse.Namespace) -> float:
+    """The published law's precision loss for --law paper: --gamma, default 1. With the Bayesian law (gamma is
+    sampled) a --gamma is a mistake, not ignored."""
+    if args.gamma is None:
+        return 1.0
+    if args.law != "paper":
+        raise DataError("the precision loss of the published law: use it with --law paper", column="--gamma")
+    return args.gamma
+
+
 def refuse_posterior_with_paper_law(args: argparse.Namespace) -> None:
     """``--law paper`` reads no posterior: a --posterior other than the default is a mistake, not ignored."""
     from bayes_perflaw.core.paths import default_posterior

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from bayes_perflaw.cli import argtypes as at
-from bayes_perflaw.cli.common import emit, refuse_posterior_with_paper_law
+from bayes_perflaw.cli.common import emit, law_gamma, refuse_posterior_with_paper_law
 from bayes_perflaw.core.errors import DataError
 
 
@@ -29,9 +29,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bayes_perflaw.perflaw.schema import law_gaps, read_validated
 
     refuse_posterior_with_paper_law(args)
-    if args.law == "bayes" and args.gamma is not None:
-        raise DataError("the precision loss of the published law: use it with --law paper", column="--gamma")
-    gamma = 1.0 if args.gamma is None else args.gamma
+    gamma = law_gamma(args)
     df = read_validated(args.data, require_law_inputs=False)
     if "mmlu" not in df.columns:
         raise DataError("missing required column 'mmlu' (the reported score to compare with)", source=str(args.data))

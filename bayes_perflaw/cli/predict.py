@@ -13,6 +13,7 @@ from bayes_perflaw.cli.common import (
     add_recipe_flags,
     check_interval_draws,
     emit,
+    law_gamma,
     load_recipes,
     mapping_from_args,
     progress_bar,
@@ -23,7 +24,8 @@ from bayes_perflaw.core.errors import DataError
 
 def cmd_predict(args: argparse.Namespace) -> int:
     refuse_posterior_with_paper_law(args)
-    _refuse_other_laws_flags(args)
+    gamma = law_gamma(args)
+    _refuse_bayes_flags_with_paper_law(args)
     df, raw, source = load_recipes(args)
     if args.hf_config is not None:
         row = df.iloc[0]
@@ -45,9 +47,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         from bayes_perflaw.perflaw.predict import predict_paper, predict_paper_mapped, with_predictions
 
         if mapping is None:
-            out = predict_paper(df, gamma=args.gamma or 1.0)
+            out = predict_paper(df, gamma=gamma)
         else:
-            out = predict_paper_mapped(df, args.gamma or 1.0, mapping, args.prob, args.seed)
+            out = predict_paper_mapped(df, gamma, mapping, args.prob, args.seed)
         out = with_predictions(raw, out[[c for c in out.columns if c not in df.columns]])
     else:
         from bayes_perflaw.perflaw.model import PerformanceLaw
@@ -86,15 +88,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_other_laws_flags(args: argparse.Namespace) -> None:
-    """A flag of the other law is a mistake, not ignored: --gamma belongs to --law paper, --draws and --no-noise to
-    the Bayesian law (the published law gives one point per recipe)."""
+def _refuse_bayes_flags_with_paper_law(args: argparse.Namespace) -> None:
+    """--draws and --no-noise belong to the Bayesian law: with --law paper (one point per recipe) they are a
+    mistake, not ignored."""
     if args.law == "paper":
         for flag, given in (("--draws", args.draws is not None), ("--no-noise", args.no_noise)):
             if given:
                 raise DataError("the published law (--law paper) gives one point per recipe: drop it", column=flag)
-    elif args.gamma is not None:
-        raise DataError("the precision loss of the published law: use it with --law paper", column="--gamma")
 
 
 def add_parser(sub) -> None:

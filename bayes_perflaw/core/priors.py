@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.tables import unique_keys
 
 
 def spec(dist: str, **kwargs: Any) -> dict[str, Any]:
@@ -140,24 +141,14 @@ def check_buildable(
             raise fail(name, f"prior {value['dist']}({value.get('kwargs', {})}) has no finite density at its start")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object's pairs as a dict; a key given twice is an error (``json`` would keep the last silently)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DataError(f"{key!r} is given twice in one object", column=key, field="parameter")
-        out[key] = value
-    return out
-
-
 def read_overrides(path: str | Path) -> dict[str, Any]:
     """Prior overrides from a JSON file (an object of name -> prior dict or number)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataError(f"cannot read prior overrides ({err})", source=str(path)) from None
     except DataError as err:
-        raise DataError(err.detail, source=str(path), column=err.column, field=err.field) from None
+        raise DataError(err.detail, source=str(path), column=err.column, field="parameter") from None
     if not isinstance(data, dict):
         raise DataError("prior overrides must be a JSON object of name -> prior", source=str(path))
     return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,38 @@ def read_table(path: str | Path) -> pd.DataFrame:
     df.columns = names
     df.attrs["source"] = source
     return df
+
+
+def check_model_names(column: pd.Series, source: str | None) -> None:
+    """Every row names its model (an empty or missing cell is refused, naming its row), each model once
+    (:func:`check_unique_models`; names compared stripped)."""
+    names = column.astype("string").str.strip().fillna("").reset_index(drop=True)
+    for i in np.flatnonzero(names.eq("").to_numpy())[:1]:
+        raise DataError("every row needs a model name", source=source, row=int(i) + 1, column="model")
+    check_unique_models(names.astype(str), source)
+
+
+def check_percent_scale(values: np.ndarray, source: str | None, column: str) -> None:
+    """Scores in percent: a column whose every score (3 or more given) is at most 1 holds fractions."""
+    given = np.asarray(values, dtype=float)
+    given = given[~np.isnan(given)]
+    if len(given) >= 3 and given.max() <= 1.0:
+        raise DataError(
+            "every score is at most 1: looks like fractions; give percent (e.g. 65.2, not 0.652)",
+            source=source,
+            column=column,
+        )
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict (``json.loads``'s ``object_pairs_hook``); a key given twice is a
+    :class:`DataError` naming it (``json`` would keep the last silently). Callers add the file."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DataError(f"{key!r} is given twice in one object", column=key)
+        out[key] = value
+    return out
 
 
 def check_unique_models(names: pd.Series, source: str | None) -> None:

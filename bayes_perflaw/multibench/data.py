@@ -21,7 +21,7 @@ import pandas as pd
 
 from bayes_perflaw.core.errors import DataError, ScaleWarning, UnitError
 from bayes_perflaw.core.months import MONTH_MESSAGE, release_year, to_months
-from bayes_perflaw.core.tables import check_unique_models
+from bayes_perflaw.core.tables import check_model_names, check_percent_scale
 from bayes_perflaw.core.units import parse_size
 from bayes_perflaw.multibench.benchmarks import BENCHMARKS, ORDER
 
@@ -108,10 +108,7 @@ def read_scores(
     if len(table) == 0:
         raise DataError("the table has no data rows", source=source)
     models = table["model"].astype(str).tolist()
-    for i, m in enumerate(models):
-        if table["model"].iloc[i] is None or pd.isna(table["model"].iloc[i]) or not m.strip():
-            raise _cell_error(source, i, "", "model", "every row needs a model name")
-    check_unique_models(pd.Series([m.strip() for m in models]), source)
+    check_model_names(table["model"], source)
     spelled = {_folded(b): b for b in BENCHMARKS}
     for c in table.columns:  # 'arc-c' or 'GSM8K' would be read as an unknown column and silently left out
         if c not in BENCHMARKS and _folded(c) in spelled:
@@ -142,14 +139,8 @@ def read_scores(
                 source, i, models[i], b, f"must be a score in percent (0-100) or empty, got {raw.iloc[i]!r}"
             )
         scores[:, j] = num.to_numpy(dtype=float)
-        given = scores[:, j][~np.isnan(scores[:, j])]
-        multiple_choice = (BENCHMARKS[b].chance or 0.0) >= 10.0  # a score <= 1 % is implausible there
-        if multiple_choice and len(given) >= 3 and given.max() <= 1.0:
-            raise DataError(
-                "every score is at most 1: looks like fractions; give percent (e.g. 65.2, not 0.652)",
-                source=source,
-                column=b,
-            )
+        if (BENCHMARKS[b].chance or 0.0) >= 10.0:  # multiple choice: a score <= 1 % is implausible there
+            check_percent_scale(scores[:, j], source, b)
         message = implausibly_low(source, b, scores[:, j], models)
         if message is not None:
             warnings.warn(message, ScaleWarning, stacklevel=2)

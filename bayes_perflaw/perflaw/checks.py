@@ -100,23 +100,28 @@ def architecture_params(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     kv = np.where(np.isnan(_num(df, "num_key_value_heads")), heads, _num(df, "num_key_value_heads"))
     head_dim = h / heads
     attn = 2 * h * heads * head_dim + 2 * h * kv * head_dim
-    gated = _flag(df, "ffn_gated", True)
-    d = _num(df, "intermediate_size")
-    experts, per_tok = _num(df, "num_experts", 0.0), _num(df, "num_experts_per_tok", 0.0)
-    moe = np.nan_to_num(experts) > 1
-    width = _num(df, "moe_intermediate_size")
-    shared = np.nan_to_num(_num(df, "shared_intermediate_size", 0.0))
-    mats = np.where(gated, 3.0, 2.0)
-    dense_ffn = mats * h * d
-    routed_total = experts * mats * h * width + mats * h * shared + h * experts
-    routed_active = per_tok * mats * h * width + mats * h * shared + h * experts
-    ffn_total = np.where(moe, routed_total, dense_ffn)
-    ffn_active = np.where(moe, routed_active, dense_ffn)
+    ffn_total, ffn_active, moe = _ffn_params(df)
     tied = _flag(df, "tied_embeddings", False)
     embed = _num(df, "vocab_size") * h * np.where(tied, 1.0, 2.0)
     total = (n * (attn + ffn_total) + embed) / 1e9
     active = (n * (attn + ffn_active) + embed) / 1e9
     return total, np.where(moe, active, np.nan)
+
+
+def _ffn_params(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(total, active) FFN parameters per layer and whether each row is an MoE: 3hd if gated else 2hd; MoE:
+    experts x 3 h moe_width + 3 h shared_width + router h x experts (active: experts_per_tok instead of
+    experts)."""
+    h = _num(df, "hidden_size")
+    experts, per_tok = _num(df, "num_experts", 0.0), _num(df, "num_experts_per_tok", 0.0)
+    moe = np.nan_to_num(experts) > 1
+    width = _num(df, "moe_intermediate_size")
+    shared = np.nan_to_num(_num(df, "shared_intermediate_size", 0.0))
+    mats = np.where(_flag(df, "ffn_gated", True), 3.0, 2.0)
+    dense_ffn = mats * h * _num(df, "intermediate_size")
+    routed_total = experts * mats * h * width + mats * h * shared + h * experts
+    routed_active = per_tok * mats * h * width + mats * h * shared + h * experts
+    return np.where(moe, routed_total, dense_ffn), np.where(moe, routed_active, dense_ffn), moe
 
 
 VOCAB_MAX = 1_000_000  # a vocabulary no model exceeds (Gemma: 262,144): the upper bound's embeddings
@@ -128,16 +133,7 @@ def params_bounds(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     of 8 h^2 per layer (Q, K, V, O each up to twice h x h: heads x head size may exceed h, as in Gemma; PaLM's is
     below it) and untied embeddings of ``VOCAB_MAX`` tokens. NaN where the layers, width or FFN are missing."""
     n, h = _num(df, "num_hidden_layers"), _num(df, "hidden_size")
-    gated = _flag(df, "ffn_gated", True)
-    mats = np.where(gated, 3.0, 2.0)
-    experts = np.nan_to_num(_num(df, "num_experts", 0.0))
-    moe = experts > 1
-    shared = np.nan_to_num(_num(df, "shared_intermediate_size", 0.0))
-    ffn = np.where(
-        moe,
-        experts * mats * h * _num(df, "moe_intermediate_size") + mats * h * shared + h * experts,
-        mats * h * _num(df, "intermediate_size"),
-    )
+    ffn = _ffn_params(df)[0]
     least = n * ffn / 1e9
     most = (n * (8 * h * h + ffn) + 2 * VOCAB_MAX * h) / 1e9
     return least, most

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 from bayes_perflaw.core.errors import DataError
+from bayes_perflaw.core.tables import unique_keys
 
 PLAIN_FFN_TYPES = {"gpt2", "gpt_neox", "opt", "bloom", "falcon", "gptj", "gpt_bigcode", "mpt"}
 # Plain-FFN types whose HF model makes the FFN 4 * hidden wide when the config gives no width: GPT-2,
@@ -204,18 +205,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
     if not text.strip():
         raise DataError("empty file, not a JSON config", source=source)
 
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:  # json keeps the last of a repeated key silently
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise DataError(f"{key!r} is given twice in one object", source=source, column=key)
-            out[key] = value
-        return out
-
     try:
-        cfg = json.loads(text, object_pairs_hook=unique)
-    except DataError:
-        raise
+        cfg = json.loads(text, object_pairs_hook=unique_keys)
+    except DataError as err:  # a key given twice
+        raise DataError(err.detail, source=source, column=err.column) from None
     except (ValueError, RecursionError) as err:  # JSONDecodeError, over-long integers, deep nesting
         raise DataError(f"not a valid JSON config ({err})", source=source) from None
     if not isinstance(cfg, dict):
